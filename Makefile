@@ -1,0 +1,40 @@
+# Pier: `make run` installs what is missing (as root on Debian), builds and
+# starts Pier on its embedded defaults; `make test` runs every test.
+GO      ?= go
+BIN     := bin/pier
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/pier-paas/pier/cli.Version=$(VERSION)
+
+.PHONY: all build run deps test test-short fuzz bench lint clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/pier
+
+# deps installs, on Debian as root, what Pier needs on its host.
+deps:
+	@bash scripts/install-deps.sh
+
+run: deps build
+	./$(BIN) server
+
+# Tests use real PostgreSQL (the machine's binaries, started per test binary)
+# and build the real `pier` binary where they drive the CLI.
+test: build
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+test-short:
+	$(GO) test -short -count=1 ./...
+
+# A longer run of the fuzz tests (make test runs their seed corpora).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseRange -fuzztime 30s ./server/herokuapi/
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./server/herokuapi/
+
+bench: build
+	$(GO) run ./bench
+
+clean:
+	rm -rf bin

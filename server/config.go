@@ -1,0 +1,78 @@
+// Package server is Pier's control plane: it reads its configuration, starts
+// (or connects to) PostgreSQL, applies migrations, bootstraps the first admin
+// and serves the API until told to stop.
+package server
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+)
+
+// Config is `pier server`'s configuration; each field has an environment
+// variable and a flag of the same meaning.
+type Config struct {
+	DataDir       string // PIER_DATA_DIR
+	DatabaseURL   string // DATABASE_URL; empty runs the embedded PostgreSQL
+	APIAddr       string // PIER_API_ADDR: API, git and dashboard
+	RouterAddr    string // PIER_ROUTER_ADDR
+	Domain        string // PIER_DOMAIN: apps answer at APP.Domain
+	AdminEmail    string // PIER_ADMIN_EMAIL
+	AdminPassword string // PIER_ADMIN_PASSWORD
+	RateLimit     int    // PIER_RATE_LIMIT: API requests per hour per user
+	LogLevel      string // PIER_LOG_LEVEL: debug, info, warn, error
+}
+
+// DefaultDataDir is ~/.local/share/pier (or $XDG_DATA_HOME/pier). Root gets
+// /var/lib/pier: the embedded PostgreSQL runs as the postgres user, which
+// cannot reach root's home.
+func DefaultDataDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/pier"
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "pier")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ".pier"
+	}
+	return filepath.Join(home, ".local", "share", "pier")
+}
+
+// Defaults returns the embedded defaults.
+func Defaults() Config {
+	return Config{
+		DataDir: DefaultDataDir(), APIAddr: ":5000", RouterAddr: ":8080", Domain: "localhost",
+		RateLimit: 4500, LogLevel: "info",
+	}
+}
+
+// routerURL is the URL an app answers at.
+func (c Config) appURL(name string) string {
+	_, port, err := net.SplitHostPort(c.RouterAddr)
+	if err != nil || port == "80" {
+		return fmt.Sprintf("http://%s.%s/", name, c.Domain)
+	}
+	return fmt.Sprintf("http://%s.%s:%s/", name, c.Domain, port)
+}
+
+// Validate reports configuration errors before anything starts.
+func (c Config) Validate() error {
+	if c.DataDir == "" && c.DatabaseURL == "" {
+		return fmt.Errorf("PIER_DATA_DIR is empty: the embedded database needs a directory (or set DATABASE_URL)")
+	}
+	for name, addr := range map[string]string{"PIER_API_ADDR": c.APIAddr, "PIER_ROUTER_ADDR": c.RouterAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("%s=%q is not HOST:PORT (e.g. :5000): %w", name, addr, err)
+		}
+	}
+	if c.Domain == "" {
+		return fmt.Errorf("PIER_DOMAIN is empty")
+	}
+	if c.RateLimit < 0 {
+		return fmt.Errorf("PIER_RATE_LIMIT must be 0 (off) or more")
+	}
+	return nil
+}

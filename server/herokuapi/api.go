@@ -1,0 +1,124 @@
+// Package herokuapi serves Heroku's Platform API v3 over Pier's state, so that
+// the `pier` CLI, the `heroku` CLI and Heroku's client libraries all work.
+//
+// Requests pass through, in order: panic recovery, request ids, logging,
+// version negotiation, audit (mutations only), authentication, rate limiting
+// and ETags. Handlers return errors; classify turns them into Heroku's error
+// JSON in one place.
+package herokuapi
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/pier-paas/pier/server/postgres"
+)
+
+// API is the Heroku Platform API handler.
+type API struct {
+	Store  *postgres.Store
+	Logger *slog.Logger
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+	// Domain is PIER_DOMAIN: every app answers at APP.Domain.
+	Domain string
+	// AppURL returns the URL an app answers at, e.g. http://NAME.localhost:8080/.
+	AppURL func(name string) string
+	// RateLimit is requests per hour per user (a bucket of that size that refills
+	// evenly); 0 disables it. Heroku's is 4500.
+	RateLimit int
+	// MaxBodyBytes bounds request bodies.
+	MaxBodyBytes int64
+
+	users   *limiter
+	logins  *limiter
+	handler *echo.Echo
+}
+
+// New returns an API with the given store and defaults for the rest.
+func New(store *postgres.Store, logger *slog.Logger) *API {
+	return &API{
+		Store: store, Logger: logger, Now: time.Now, RateLimit: 4500, MaxBodyBytes: 1 << 20, Domain: "localhost",
+		AppURL: func(name string) string { return fmt.Sprintf("http://%s.localhost:8080/", name) },
+	}
+}
+
+// Handler builds the HTTP handler. Call it once, after setting the fields.
+func (a *API) Handler() http.Handler {
+	if a.handler != nil {
+		return a.handler
+	}
+	a.users = newLimiter(a.RateLimit, time.Hour, a.Now)
+	a.logins = newLimiter(60, 10*time.Minute, a.Now) // password attempts per source IP
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = a.handleError
+	// The source IP is the peer's: a client can't choose it with headers.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Use(a.recoverer, a.requestIDs, a.logRequests, a.negotiate, a.audit, a.authenticate, a.rateLimit, a.etags)
+	a.routes(e)
+	e.RouteNotFound("/*", func(c echo.Context) error { return errNoRoute })
+	a.handler = e
+	return e
+}
+
+func (a *API) routes(e *echo.Echo) {
+	e.GET("/healthz", a.healthz)
+
+	e.POST("/oauth/authorizations", a.createAuthorization)
+	e.GET("/oauth/authorizations", a.listAuthorizations)
+	e.GET("/oauth/authorizations/:id", a.getAuthorization)
+	e.DELETE("/oauth/authorizations/:id", a.deleteAuthorization)
+	e.DELETE("/oauth/sessions/:id", a.deleteSession)
+	e.GET("/account", a.getAccount)
+
+	e.GET("/apps", a.listApps)
+	e.POST("/apps", a.createApp)
+	e.GET("/apps/:app", a.getApp)
+	e.PATCH("/apps/:app", a.updateApp)
+	e.DELETE("/apps/:app", a.deleteApp)
+
+	e.GET("/apps/:app/config-vars", a.getConfigVars)
+	e.PATCH("/apps/:app/config-vars", a.updateConfigVars)
+
+	e.GET("/apps/:app/releases", a.listReleases)
+	e.POST("/apps/:app/releases", a.createRelease)
+	e.GET("/apps/:app/releases/:release", a.getRelease)
+	e.GET("/apps/:app/releases/:release/config-vars", a.getReleaseConfigVars)
+
+	e.POST("/apps/:app/slugs", a.createSlug)
+	e.GET("/apps/:app/slugs/:slug", a.getSlug)
+
+	e.GET("/apps/:app/formation", a.listFormation)
+	e.PATCH("/apps/:app/formation", a.batchUpdateFormation)
+	e.GET("/apps/:app/formation/:type", a.getFormation)
+	e.PATCH("/apps/:app/formation/:type", a.updateFormation)
+	e.GET("/dyno-sizes", a.listDynoSizes)
+	e.GET("/dyno-sizes/:size", a.getDynoSize)
+
+	e.GET("/apps/:app/domains", a.listDomains)
+	e.POST("/apps/:app/domains", a.createDomain)
+	e.GET("/apps/:app/domains/:domain", a.getDomain)
+	e.DELETE("/apps/:app/domains/:domain", a.deleteDomain)
+
+	e.GET("/apps/:app/collaborators", a.listCollaborators)
+	e.POST("/apps/:app/collaborators", a.createCollaborator)
+	e.GET("/apps/:app/collaborators/:collaborator", a.getCollaborator)
+	e.DELETE("/apps/:app/collaborators/:collaborator", a.deleteCollaborator)
+
+	e.GET("/users", a.listUsers)
+	e.POST("/users", a.createUser)
+	e.GET("/audit", a.listAudit)
+}
+
+func (a *API) healthz(c echo.Context) error {
+	if err := a.Store.Pool().Ping(c.Request().Context()); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *API) builtinHost(app string) string { return app + "." + a.Domain }

@@ -1,0 +1,163 @@
+package platform
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// User is a person (or robot) with API access. Admins see every app.
+type User struct {
+	ID        uuid.UUID
+	Email     string
+	Name      string
+	Admin     bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Token is an API token (a Heroku "OAuth authorization"). The secret itself is
+// known only when the token is created; Pier keeps its hash.
+type Token struct {
+	ID          uuid.UUID
+	User        User
+	Description string
+	Secret      string // set only on creation, or when the caller presented it
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ExpiresAt   *time.Time
+}
+
+// App is a named application owned by a user.
+type App struct {
+	ID             uuid.UUID
+	Name           string
+	Owner          User
+	Maintenance    bool
+	ReleaseVersion int // version of the newest release; the concurrency guard
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ReleasedAt     *time.Time
+}
+
+// Ref identifies an app by id and name, as embedded in other resources.
+type Ref struct {
+	ID   uuid.UUID
+	Name string
+}
+
+// Config is one immutable version of an app's config vars.
+type Config struct {
+	ID   uuid.UUID
+	Vars map[string]string
+}
+
+// Slug is what a release runs: a container image and its process types.
+type Slug struct {
+	ID                           uuid.UUID
+	App                          Ref
+	Image                        string
+	ProcessTypes                 map[string]string
+	Commit                       *string
+	CommitDescription            *string
+	BuildpackProvidedDescription *string
+	Stack                        string
+	Checksum                     *string
+	Size                         *int64
+	CreatedAt                    time.Time
+	UpdatedAt                    time.Time
+}
+
+// Release statuses.
+const (
+	ReleasePending   = "pending"
+	ReleaseSucceeded = "succeeded"
+	ReleaseFailed    = "failed"
+)
+
+// Release is an immutable pairing of a slug (possibly none yet) and a config.
+type Release struct {
+	ID          uuid.UUID
+	App         Ref
+	Version     int
+	Description string
+	Status      string
+	SlugID      *uuid.UUID
+	ConfigID    uuid.UUID
+	UserID      *uuid.UUID
+	UserEmail   string
+	Current     bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// EligibleForRollback is true for any release that settled successfully: as on
+// Heroku, the current release is eligible too.
+func (r Release) EligibleForRollback() bool { return r.Status == ReleaseSucceeded }
+
+// Formation is the desired count and size of one process type.
+type Formation struct {
+	ID        uuid.UUID
+	App       Ref
+	Type      string
+	Command   string
+	Quantity  int
+	Size      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// FormationUpdate changes one process type. Quantity is absolute unless
+// Relative is set, in which case it is added (and may be negative).
+type FormationUpdate struct {
+	Type     string
+	Quantity *int
+	Relative bool
+	Size     string
+}
+
+// Domain is a hostname the router answers for an app.
+type Domain struct {
+	ID        uuid.UUID
+	App       Ref
+	Hostname  string
+	Kind      string // "heroku" for the built-in APP.PIER_DOMAIN, else "custom"
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Collaborator is a user given access to an app by its owner.
+type Collaborator struct {
+	ID        uuid.UUID
+	App       Ref
+	User      User
+	Role      string // "owner" or "collaborator"
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Event is one entry of the ordered, append-only event log.
+type Event struct {
+	ID        int64
+	AppID     *uuid.UUID
+	AppName   string
+	Kind      string
+	Actor     string
+	Data      map[string]any
+	CreatedAt time.Time
+}
+
+// AuditEntry records one mutating API call.
+type AuditEntry struct {
+	ID         int64
+	CreatedAt  time.Time
+	ActorID    *uuid.UUID
+	ActorEmail string
+	SourceIP   string
+	RequestID  string
+	Action     string
+	App        string
+	Status     int
+	Outcome    string
+	Message    string
+}

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pier-paas/pier/server/herokuapi"
+	"github.com/pier-paas/pier/server/postgres"
+	"github.com/pier-paas/pier/server/postgres/embedded"
+)
+
+// Server is a running control plane.
+type Server struct {
+	Config Config
+	Logger *slog.Logger
+
+	store *postgres.Store
+	db    *embedded.Server
+	api   net.Listener
+}
+
+// Run starts everything, serves until ctx ends, then shuts down cleanly:
+// in-flight requests finish, then the embedded database stops.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
+	s := &Server{Config: cfg, Logger: logger}
+	if err := s.Start(ctx); err != nil {
+		s.Close()
+		return err
+	}
+	defer s.Close()
+	return s.Serve(ctx)
+}
+
+// Start opens the database and binds the listeners.
+func (s *Server) Start(ctx context.Context) error {
+	cfg := s.Config
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	started := time.Now()
+	url := cfg.DatabaseURL
+	if url == "" {
+		s.db = &embedded.Server{Dir: filepath.Join(cfg.DataDir, "postgres"), Database: "pier", Logger: s.Logger}
+		if err := s.db.Start(ctx); err != nil {
+			return err
+		}
+		url = s.db.URL()
+	}
+	store, err := postgres.Open(ctx, url, postgres.Options{Logger: s.Logger, Domain: cfg.Domain, MaxConns: 20})
+	if err != nil {
+		return err
+	}
+	s.store = store
+	if err := s.bootstrapAdmin(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.APIAddr)
+	if err != nil {
+		return fmt.Errorf("listen on PIER_API_ADDR %s: %w", cfg.APIAddr, err)
+	}
+	s.api = ln
+	s.Logger.Info("pier server ready", "api", ln.Addr().String(), "domain", cfg.Domain,
+		"embedded_db", cfg.DatabaseURL == "", "startup_ms", time.Since(started).Milliseconds())
+	return nil
+}
+
+// APIAddr is where the API listens (useful with port 0).
+func (s *Server) APIAddr() string { return s.api.Addr().String() }
+
+// Serve serves the API until ctx ends.
+func (s *Server) Serve(ctx context.Context) error {
+	api := herokuapi.New(s.store, s.Logger)
+	api.RateLimit = s.Config.RateLimit
+	api.Domain = s.Config.Domain
+	api.AppURL = s.Config.appURL
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(s.api) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("api server: %w", err)
+	case <-ctx.Done():
+	}
+	s.Logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the database (and stops the embedded one).
+func (s *Server) Close() {
+	if s.store != nil {
+		s.store.Close()
+	}
+	if s.db != nil {
+		s.db.Stop()
+	}
+}
+
+// bootstrapAdmin creates the first admin on an empty database, from
+// PIER_ADMIN_EMAIL/PIER_ADMIN_PASSWORD or with a generated password that is
+// printed once, to the terminal rather than the log.
+func (s *Server) bootstrapAdmin(ctx context.Context) error {
+	n, err := s.store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	email, password := s.Config.AdminEmail, s.Config.AdminPassword
+	if email == "" {
+		email = "admin@" + s.Config.Domain
+		if s.Config.Domain == "localhost" {
+			email = "admin@example.com"
+		}
+	}
+	generated := password == ""
+	if generated {
+		password = herokuapi.GeneratePassword()
+	}
+	if _, err := s.store.CreateUser(ctx, "pier", email, password, true); err != nil {
+		return fmt.Errorf("create the first admin: %w", err)
+	}
+	s.Logger.Info("created the first admin", "email", email)
+	if generated {
+		fmt.Fprintf(os.Stderr, "\n  First start: created admin %s with password %s\n  Log in with `pier login --email %s`. This password is not shown again.\n\n", email, password, email)
+	}
+	return nil
+}
