@@ -117,23 +117,20 @@ func (s *Server) Close() {
 // PIER_ADMIN_EMAIL/PIER_ADMIN_PASSWORD or with a generated password that is
 // printed once, to the terminal rather than the log.
 func (s *Server) bootstrapAdmin(ctx context.Context) error {
-	n, err := s.store.CountUsers(ctx)
-	if err != nil || n > 0 {
-		return err
-	}
 	email, password := s.Config.AdminEmail, s.Config.AdminPassword
 	if email == "" {
-		email = "admin@" + s.Config.Domain
-		if s.Config.Domain == "localhost" {
-			email = "admin@example.com"
-		}
+		email = "admin@example.com"
 	}
 	generated := password == ""
 	if generated {
 		password = herokuapi.GeneratePassword()
 	}
-	if _, err := s.store.CreateUser(ctx, "pier", email, password, true); err != nil {
+	created, err := s.store.BootstrapAdmin(ctx, email, password)
+	if err != nil {
 		return fmt.Errorf("create the first admin: %w", err)
+	}
+	if !created {
+		return nil
 	}
 	s.Logger.Info("created the first admin", "email", email)
 	if generated {

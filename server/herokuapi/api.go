@@ -58,7 +58,7 @@ func (a *API) Handler() http.Handler {
 	e.HTTPErrorHandler = a.handleError
 	// The source IP is the peer's: a client can't choose it with headers.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(a.recoverer, a.requestIDs, a.logRequests, a.negotiate, a.audit, a.authenticate, a.rateLimit, a.etags)
+	e.Use(a.recoverer, a.requestIDs, a.logRequests, a.negotiate, a.checkParams, a.audit, a.authenticate, a.rateLimit, a.etags)
 	a.routes(e)
 	e.RouteNotFound("/*", func(c echo.Context) error { return errNoRoute })
 	a.handler = e

@@ -45,6 +45,9 @@ func decodeJSON(b []byte, v any) error {
 	if !utf8.Valid(b) {
 		return badRequest("Request body is not valid UTF-8.")
 	}
+	if hasEscapedNUL(b) {
+		return invalidParams("Strings in the request body may not contain NUL characters (\\u0000).")
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	if err := d.Decode(v); err != nil {
@@ -54,6 +57,21 @@ func decodeJSON(b []byte, v any) error {
 		return badRequest("Request body has data after the JSON value.")
 	}
 	return nil
+}
+
+// hasEscapedNUL finds a \u0000 escape (which Postgres can't store) that is
+// not itself an escaped backslash followed by "u0000".
+func hasEscapedNUL(b []byte) bool {
+	for i := 0; i+6 <= len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if b[i+1] == 'u' && string(b[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // skip the escaped character
+	}
+	return false
 }
 
 func jsonError(err error) error {
@@ -107,9 +125,10 @@ func (q *quantity) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
+		// Only the string form can be relative: the number -1 means nothing.
+		s = strings.TrimSpace(s)
+		q.Relative = strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-")
 	}
-	s = strings.TrimSpace(s)
-	q.Relative = strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-")
 	n, err := strconv.Atoi(s)
 	if err != nil || n > 1_000_000 || n < -1_000_000 {
 		return invalidParams(fmt.Sprintf("quantity must be a whole number, or a change such as \"+1\" or \"-1\", not %s.", string(b)))

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -78,6 +79,31 @@ func (a *API) negotiate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			if v := params["version"]; v != "3" && !strings.HasPrefix(v, "3.") {
 				return notAcceptable(fmt.Sprintf("API version %q is not supported; send `Accept: application/vnd.heroku+json; version=3`.", v))
+			}
+		}
+		return next(c)
+	}
+}
+
+// cleanText is text Postgres can store: valid UTF-8 without NUL bytes.
+func cleanText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// checkParams turns path and query values that can name nothing (NUL bytes,
+// invalid UTF-8, absurd lengths) into a 404 before they reach a query.
+func (a *API) checkParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for _, v := range c.ParamValues() {
+			if len(v) > 256 || !cleanText(v) {
+				return notFoundError("Couldn't find that resource: the name in the URL is not valid.")
+			}
+		}
+		for k, vs := range c.QueryParams() {
+			for _, v := range vs {
+				if len(v) > 256 || !cleanText(v) {
+					return badRequest(fmt.Sprintf("Query parameter %q is not valid text.", k))
+				}
 			}
 		}
 		return next(c)

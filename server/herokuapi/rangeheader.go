@@ -58,6 +58,9 @@ func parseRange(h string, f sortFields) (platform.Page, error) {
 	if h == "" {
 		return p, nil
 	}
+	if !cleanText(h) {
+		return p, rangeNotValid("Range header is not valid text.")
+	}
 	if len(h) > maxRangeHeader {
 		return p, rangeNotValid("Range header is too long.")
 	}

@@ -12,12 +12,12 @@ import (
 type Kind int
 
 const (
-	KindInternal Kind = iota
-	KindInvalid         // the request is malformed or breaks a rule: 422
-	KindNotFound        // 404
-	KindConflict        // a unique name is taken, or a write raced another: 409
-	KindForbidden       // authenticated, but not allowed: 403
-	KindUnauthorized    // no valid credentials: 401
+	KindInternal     Kind = iota
+	KindInvalid           // the request is malformed or breaks a rule: 422
+	KindNotFound          // 404
+	KindConflict          // a unique name is taken, or a write raced another: 409
+	KindForbidden         // authenticated, but not allowed: 403
+	KindUnauthorized      // no valid credentials: 401
 )
 
 // Error is a failure whose message is fit for the user.

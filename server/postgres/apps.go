@@ -123,15 +123,18 @@ func (s *Store) createApp(ctx context.Context, owner platform.User, name string)
 			return err
 		}
 		a = platform.App{ID: id, Name: name, Owner: owner}
-		if _, err := createRelease(ctx, tx, &a, owner, "Initial release", nil, map[string]string{}, nil); err != nil {
+		r, err := createRelease(ctx, tx, &a, owner, "Initial release", nil, map[string]string{}, nil)
+		if err != nil {
 			return err
 		}
-		var err error
 		a, err = scanApp(tx.QueryRow(ctx, `SELECT `+appCols+appFrom+`WHERE a.id = $1`, id))
 		if err != nil {
 			return err
 		}
-		return appendEvent(ctx, tx, &a.ID, a.Name, "app.create", owner.Email, nil)
+		if err := appendEvent(ctx, tx, &a.ID, a.Name, "app.create", owner.Email, nil); err != nil {
+			return err
+		}
+		return releaseEvent(ctx, tx, a, r, owner, nil)
 	})
 	return a, err
 }
@@ -152,8 +155,8 @@ func (s *Store) UpdateApp(ctx context.Context, actor platform.User, a platform.A
 	var out platform.App
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
-		out, err = scanApp(tx.QueryRow(ctx, `WITH a AS (UPDATE apps SET name = coalesce($2, name), maintenance = coalesce($3, maintenance),
-			updated_at = now() WHERE id = $1 RETURNING *) SELECT `+appCols+appFrom, a.ID, up.Name, up.Maintenance))
+		out, err = scanApp(tx.QueryRow(ctx, `WITH u AS (UPDATE apps SET name = coalesce($2, name), maintenance = coalesce($3, maintenance),
+			updated_at = now() WHERE id = $1 RETURNING *) SELECT `+appCols+` FROM u a JOIN users o ON o.id = a.owner_id`, a.ID, up.Name, up.Maintenance))
 		if isUniqueViolation(err, "apps_name_key") {
 			return platform.Invalid("Name %s is already taken.", *up.Name)
 		}

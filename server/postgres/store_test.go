@@ -112,7 +112,7 @@ func TestFollowDeliversEventsInOrder(t *testing.T) {
 	app, _ := s.CreateApp(ctx, u, "followed")
 	v := "1"
 	s.UpdateConfigVars(ctx, u, app, map[string]*string{"A": &v})
-	want := []string{"app.create", "release.create"}
+	want := []string{"app.create", "release.create", "release.create"}
 	var last int64
 	for _, k := range want {
 		select {

@@ -25,6 +25,36 @@ func scanUser(r pgx.Row, extra ...any) (platform.User, error) {
 
 // CreateUser adds a user with a bcrypt-hashed password.
 func (s *Store) CreateUser(ctx context.Context, actor, email, password string, admin bool) (platform.User, error) {
+	var u platform.User
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		u, err = createUser(ctx, tx, actor, email, password, admin)
+		return err
+	})
+	return u, err
+}
+
+// BootstrapAdmin creates the first admin when there are no users at all. An
+// advisory lock makes servers that start together create it once.
+func (s *Store) BootstrapAdmin(ctx context.Context, email, password string) (created bool, err error) {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, bootstrapLockKey); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		_, err := createUser(ctx, tx, "pier", email, password, true)
+		created = err == nil
+		return err
+	})
+	return created, err
+}
+
+const bootstrapLockKey = 0x70696501
+
+func createUser(ctx context.Context, tx pgx.Tx, actor, email, password string, admin bool) (platform.User, error) {
 	email, err := platform.NormalizeEmail(email)
 	if err != nil {
 		return platform.User{}, err
@@ -36,27 +66,16 @@ func (s *Store) CreateUser(ctx context.Context, actor, email, password string, a
 	if err != nil {
 		return platform.User{}, fmt.Errorf("hash password: %w", err)
 	}
-	var u platform.User
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		u, err = scanUser(tx.QueryRow(ctx, `
-			INSERT INTO users AS u (id, email, password_hash, admin) VALUES ($1, $2, $3, $4)
-			RETURNING `+userCols, uuid.New(), email, string(hash), admin))
-		if isUniqueViolation(err, "users_email_key") {
-			return platform.Invalid("A user with email %s already exists.", email)
-		}
-		if err != nil {
-			return fmt.Errorf("create user: %w", err)
-		}
-		return appendEvent(ctx, tx, nil, "", "user.create", actor, map[string]any{"email": email, "admin": admin})
-	})
-	return u, err
-}
-
-// CountUsers tells whether the database is empty (first start).
-func (s *Store) CountUsers(ctx context.Context) (int, error) {
-	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
-	return n, err
+	u, err := scanUser(tx.QueryRow(ctx, `
+		INSERT INTO users AS u (id, email, password_hash, admin) VALUES ($1, $2, $3, $4)
+		RETURNING `+userCols, uuid.New(), email, string(hash), admin))
+	if isUniqueViolation(err, "users_email_key") {
+		return u, platform.Invalid("A user with email %s already exists.", email)
+	}
+	if err != nil {
+		return u, fmt.Errorf("create user: %w", err)
+	}
+	return u, appendEvent(ctx, tx, nil, "", "user.create", actor, map[string]any{"email": email, "admin": admin})
 }
 
 // Users lists every user by email.
