@@ -134,11 +134,32 @@ func TestAppRangeByName(t *testing.T) {
 	if len(apps) != 2 || apps[0]["name"] != "charlie" {
 		t.Fatal(apps)
 	}
+	// Continuations bind typed values (timestamps, UUIDs) in SQL.
+	for _, field := range []string{"updated_at", "id", "name"} {
+		seen := map[string]bool{}
+		next := field + " ..; max=1, order=desc"
+		for next != "" {
+			r := e.do(e.admin, "GET", "/apps", nil, "Range: "+next)
+			if r.StatusCode != 200 && r.StatusCode != 206 {
+				t.Fatalf("%s: %d %s", next, r.StatusCode, r.body)
+			}
+			r.JSON(t, &apps)
+			for _, a := range apps {
+				if seen[a["name"].(string)] {
+					t.Fatalf("%s: %s twice", field, a["name"])
+				}
+				seen[a["name"].(string)] = true
+			}
+			next = r.Header.Get("Next-Range")
+		}
+		if len(seen) != 4 {
+			t.Fatalf("paging by %s saw %d apps", field, len(seen))
+		}
+	}
 	e.must(206, e.admin, "GET", "/apps", nil, "Range: updated_at ..; max=3, order=desc").JSON(t, &apps)
 	if apps[0]["name"] != "delta" {
 		t.Fatal(apps)
 	}
-	e.must(206, e.admin, "GET", "/apps", nil, "Range: id ..; max=1")
 	e.mustError(416, "requested_range_not_satisfiable", e.admin, "GET", "/apps", nil, "Range: id nope..")
 	e.mustError(416, "requested_range_not_satisfiable", e.admin, "GET", "/apps", nil, "Range: updated_at yesterday..")
 }

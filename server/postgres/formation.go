@@ -66,15 +66,11 @@ func (s *Store) UpdateFormation(ctx context.Context, actor platform.User, a plat
 		out = out[:0]
 		var changes []map[string]any
 		for _, up := range ups {
-			var q *int
-			if up.Quantity != nil {
-				q = up.Quantity
-			}
 			f, err := scanFormation(tx.QueryRow(ctx, `WITH f AS (UPDATE formations SET
 				quantity = CASE WHEN $3::int IS NULL THEN quantity WHEN $4 THEN greatest(0, quantity + $3) ELSE $3 END,
 				size = coalesce(nullif($5, ''), size), updated_at = now()
 				WHERE app_id = $1 AND type = $2 RETURNING *)
-				SELECT `+formationCols+` FROM f JOIN apps a ON a.id = f.app_id`, a.ID, up.Type, q, up.Relative, up.Size))
+				SELECT `+formationCols+` FROM f JOIN apps a ON a.id = f.app_id`, a.ID, up.Type, up.Quantity, up.Relative, up.Size))
 			if errors.Is(err, pgx.ErrNoRows) {
 				return platform.NotFound("formation", fmt.Sprintf("Couldn't find that process type (%s).", up.Type))
 			}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -125,6 +124,3 @@ func Store(t testing.TB) *postgres.Store {
 	t.Cleanup(s.Close)
 	return s
 }
-
-// Quote is for the rare test that must build SQL text.
-func Quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
