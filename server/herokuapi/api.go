@@ -76,6 +76,7 @@ func (a *API) routes(e *echo.Echo) {
 	e.GET("/account", a.getAccount)
 
 	e.GET("/apps", a.listApps)
+	e.GET("/users/:user/apps", a.listUserApps)
 	e.POST("/apps", a.createApp)
 	e.GET("/apps/:app", a.getApp)
 	e.PATCH("/apps/:app", a.updateApp)
@@ -98,6 +99,10 @@ func (a *API) routes(e *echo.Echo) {
 	e.PATCH("/apps/:app/formation/:type", a.updateFormation)
 	e.GET("/dyno-sizes", a.listDynoSizes)
 	e.GET("/dyno-sizes/:size", a.getDynoSize)
+
+	e.GET("/apps/:app/addons", a.listAddons)
+	e.GET("/apps/:app/dynos", a.listDynos)
+	e.GET("/apps/:app/sni-endpoints", a.listSNIEndpoints)
 
 	e.GET("/apps/:app/domains", a.listDomains)
 	e.POST("/apps/:app/domains", a.createDomain)

@@ -45,6 +45,24 @@ func (a *API) listApps(c echo.Context) error {
 	}, func(x platform.App) appJSON { return a.renderApp(base, x) })
 }
 
+// listUserApps is GET /users/{user}/apps, which `heroku apps` calls: a
+// user's own apps ("~" is the caller). Only admins may ask about others.
+func (a *API) listUserApps(c echo.Context) error {
+	me := currentUser(c)
+	if who := c.Param("user"); who != "~" && who != me.Email && who != me.ID.String() {
+		if !me.Admin {
+			return forbidden("You can only list your own apps.")
+		}
+		u, err := a.Store.User(c.Request().Context(), who)
+		if err != nil {
+			return err
+		}
+		c.Set(ctxUser, u) // list as that user sees it
+		defer c.Set(ctxUser, me)
+	}
+	return a.listApps(c)
+}
+
 func (a *API) createApp(c echo.Context) error {
 	var body struct {
 		Name   *string `json:"name"`

@@ -87,6 +87,18 @@ func (s *Store) Users(ctx context.Context) ([]platform.User, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (platform.User, error) { return scanUser(r) })
 }
 
+// User finds a user by id or email.
+func (s *Store) User(ctx context.Context, ident string) (platform.User, error) {
+	if id, err := uuid.Parse(ident); err == nil {
+		u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users u WHERE id = $1`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return u, platform.ErrUserNotFound
+		}
+		return u, err
+	}
+	return s.UserByEmail(ctx, ident)
+}
+
 // UserByEmail finds a user.
 func (s *Store) UserByEmail(ctx context.Context, email string) (platform.User, error) {
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users u WHERE email = lower($1)`, email))

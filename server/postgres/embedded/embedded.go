@@ -38,6 +38,7 @@ type Server struct {
 	cred *syscall.Credential
 	cmd  *exec.Cmd
 	done chan struct{}
+	lock *os.File
 }
 
 // superuser is the role initdb creates; the cluster trusts local connections
@@ -113,6 +114,9 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.prepareUser(); err != nil {
 		return err
 	}
+	if err := s.lockDir(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return fmt.Errorf("embedded postgres: create %s: %w", s.Dir, err)
 	}
@@ -126,6 +130,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.stopLeftover()
 	if err := s.run(); err != nil {
+		s.unlockDir()
 		return err
 	}
 	if err := s.waitReady(ctx); err != nil {
@@ -274,6 +279,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 // Stop shuts the cluster down (fast shutdown: open sessions are ended,
 // committed work is flushed) and waits for it.
 func (s *Server) Stop() {
+	defer s.unlockDir()
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -39,6 +40,7 @@ func TestStartStopRestartAndRecover(t *testing.T) {
 	// Simulate a crashed Pier: the postmaster keeps running, unowned.
 	pid := s2.cmd.Process.Pid
 	s2.cmd = nil
+	s2.unlockDir()
 	_ = syscall.Kill(pid, syscall.SIGKILL) // and a crash of postgres itself
 	time.Sleep(200 * time.Millisecond)
 
@@ -68,7 +70,18 @@ func TestLeftoverPostmasterIsStopped(t *testing.T) {
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.cmd = nil // Pier died without stopping it; postgres still runs
+	// While the first server runs, a second one on the same directory is
+	// refused and leaves the running database alone.
+	other := &Server{Dir: dir}
+	if err := other.Start(ctx); err == nil || !strings.Contains(err.Error(), "already using") {
+		t.Fatalf("a second server started: %v", err)
+	}
+	if err := ping(ctx, dir, "postgres"); err != nil {
+		t.Fatalf("the running database was disturbed: %v", err)
+	}
+	// Pier died without stopping postgres: the kernel released its lock.
+	s.cmd = nil
+	s.unlockDir()
 	s2 := &Server{Dir: dir}
 	if err := s2.Start(ctx); err != nil {
 		t.Fatal(err)
