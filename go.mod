@@ -9,6 +9,7 @@ require (
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/urfave/cli/v2 v2.27.7
 	golang.org/x/crypto v0.53.0
+	golang.org/x/term v0.47.0
 )
 
 require (

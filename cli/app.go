@@ -30,7 +30,7 @@ func New(stdout, stderr io.Writer) *cli.App {
 // Main runs the CLI and returns the process exit code.
 func Main(args []string) int {
 	app := New(os.Stdout, os.Stderr)
-	if err := app.Run(args); err != nil {
+	if err := app.Run(flagsFirst(app, args)); err != nil {
 		printError(os.Stderr, err)
 		return 1
 	}

@@ -112,6 +112,9 @@ func TestUsersAndTokens(t *testing.T) {
 	if u2 := e.must(201, e.admin, "POST", "/users", map[string]any{"email": "set@example.com", "password": "chosen-password"}).Map(t); u2["password"] != nil {
 		t.Fatalf("a chosen password was echoed: %v", u2)
 	}
+	// A password that looks like a token still logs in.
+	e.must(201, e.admin, "POST", "/users", map[string]any{"email": "tok@example.com", "password": "pier_password1"})
+	e.must(201, "", "POST", "/oauth/authorizations", nil, "Authorization: "+basic("tok@example.com", "pier_password1"))
 
 	// Log in as Heroku's CLI does: Basic email:password.
 	login := func(email, password string) (int, map[string]any) {

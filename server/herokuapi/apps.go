@@ -75,6 +75,7 @@ func (a *API) createApp(c echo.Context) error {
 	name := ""
 	if body.Name != nil {
 		name = *body.Name
+		noteAudit(c, name, "") // failed attempts are audited under the name too
 	}
 	x, err := a.Store.CreateApp(c.Request().Context(), currentUser(c), name)
 	if err != nil {

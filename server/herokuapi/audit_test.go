@@ -13,14 +13,18 @@ func TestAuditTrail(t *testing.T) {
 	e.mustError(403, "forbidden", e.user("mallory@example.com", false), "DELETE", "/apps/audited", nil)
 	e.mustError(401, "unauthorized", "pier_forged", "DELETE", "/apps/audited", nil)
 	e.must(200, ann, "GET", "/apps/audited", nil) // reads are not audited
+	e.mustError(422, "invalid_params", ann, "POST", "/apps", map[string]any{"name": "audited"})
 
 	var entries []map[string]any
 	e.must(200, e.admin, "GET", "/audit?app=audited", nil).JSON(t, &entries)
-	if len(entries) != 4 {
+	if len(entries) != 5 {
 		t.Fatalf("%d entries: %v", len(entries), entries)
 	}
-	// Newest first: the forged token, mallory, the config change, the create.
-	forged, denied, cfg, create := entries[0], entries[1], entries[2], entries[3]
+	// Newest first: the taken name, the forged token, mallory, the config change, the create.
+	taken, forged, denied, cfg, create := entries[0], entries[1], entries[2], entries[3], entries[4]
+	if taken["outcome"] != "failure" || taken["status"] != 422.0 || !strings.Contains(taken["message"].(string), "already taken") {
+		t.Fatalf("taken name: %v", taken)
+	}
 	if create["action"] != "POST /apps" || create["outcome"] != "success" || create["status"] != 201.0 {
 		t.Fatalf("create: %v", create)
 	}

@@ -48,7 +48,7 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 			secret = strings.TrimSpace(h[7:])
 		} else if email, password, ok := r.BasicAuth(); ok {
-			if !strings.HasPrefix(password, postgres.TokenPrefix) && isLogin(c) {
+			if isLogin(c) && !a.isToken(c, password) {
 				return a.passwordLogin(c, next, email, password)
 			}
 			secret = password
@@ -67,6 +67,17 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(ctxUser, t.User)
 		return next(c)
 	}
+}
+
+// isToken tells, on the login route, whether a Basic password is a valid
+// token (an authenticated user minting another) rather than a password that
+// merely looks like one.
+func (a *API) isToken(c echo.Context, password string) bool {
+	if !strings.HasPrefix(password, postgres.TokenPrefix) {
+		return false
+	}
+	_, err := a.Store.Authenticate(c.Request().Context(), password)
+	return err == nil
 }
 
 func (a *API) passwordLogin(c echo.Context, next echo.HandlerFunc, email, password string) error {
