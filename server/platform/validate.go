@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 var (
@@ -74,7 +75,7 @@ func ValidateHostname(h string) error {
 // NormalizeEmail lowercases and checks an email address.
 func NormalizeEmail(e string) (string, error) {
 	e = strings.ToLower(strings.TrimSpace(e))
-	if len(e) > 254 || !emailRe.MatchString(e) {
+	if len(e) > 254 || !emailRe.MatchString(e) || strings.ContainsFunc(e, unicode.IsControl) {
 		return "", Invalid("Invalid email address %q.", e)
 	}
 	return e, nil
