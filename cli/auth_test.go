@@ -112,3 +112,23 @@ func testServerDown(t *testing.T, e *env) {
 	want(t, "bad PIER_API_URL", u.with("PIER_API_URL=localhost:5000").fails("apps"),
 		`PIER_API_URL="localhost:5000" is not a URL such as http://localhost:5000`)
 }
+
+func testAuthorizations(t *testing.T, e *env) {
+	e.startServer()
+	u := e.login("admin@example.com", adminPassword)
+	out := u.ok("authorizations:create", "-d", "ci deploys", "-e", "3600")
+	m := regexp.MustCompile(`(?m)^ID:\s+(\S+)$`).FindStringSubmatch(out)
+	tok := regexp.MustCompile(`(?m)^Token:\s+(pier_[0-9a-f]+)$`).FindStringSubmatch(out)
+	if m == nil || tok == nil {
+		t.Fatalf("authorizations:create output:\n%s", out)
+	}
+	ci := u.with("PIER_API_KEY=" + tok[1])
+	want(t, "the new token works", ci.ok("auth:whoami"), "admin@example.com\n")
+	list := u.ok("authorizations")
+	contains(t, "authorizations", list, m[1], "ci deploys", "in 3")
+	lacks(t, "authorizations never shows secrets", list, tok[1])
+	contains(t, "revoke", u.ok("authorizations:revoke", m[1]), "done")
+	contains(t, "a revoked token fails", ci.fails("auth:whoami"), "Invalid credentials")
+	lacks(t, "revoked token listed", u.ok("authorizations"), m[1])
+	contains(t, "unknown id", u.fails("authorizations:revoke", "00000000-0000-0000-0000-000000000000"), "Couldn't find that authorization.")
+}

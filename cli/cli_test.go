@@ -44,6 +44,7 @@ func TestCLI(t *testing.T) {
 		{"domains", testDomains},
 		{"users and access", testUsersAndAccess},
 		{"audit", testAudit},
+		{"authorizations", testAuthorizations},
 		{"app from git remote", testGitRemote},
 		{"json", testJSON},
 		{"lists longer than a page", testPagination},

@@ -12,7 +12,7 @@ func clientCommands() []*cli.Command {
 	var cmds []*cli.Command
 	for _, topic := range [][]*cli.Command{
 		authCommands(), appsCommands(), configCommands(), releasesCommands(), psCommands(),
-		domainsCommands(), accessCommands(), usersCommands(), auditCommands(),
+		domainsCommands(), accessCommands(), usersCommands(), auditCommands(), authorizationsCommands(),
 	} {
 		cmds = append(cmds, topic...)
 	}
