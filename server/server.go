@@ -89,6 +89,13 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.api) }()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go func() {
+		if err := api.Watch(watchCtx); err != nil && watchCtx.Err() == nil {
+			s.Logger.Error("token cache stopped following events; tokens are looked up every time", "err", err)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("api server: %w", err)

@@ -8,6 +8,7 @@
 package herokuapi
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -35,6 +36,7 @@ type API struct {
 
 	users   *limiter
 	logins  *limiter
+	tokens  *tokenCache
 	handler *echo.Echo
 }
 
@@ -53,6 +55,7 @@ func (a *API) Handler() http.Handler {
 	}
 	a.users = newLimiter(a.RateLimit, time.Hour, a.Now)
 	a.logins = newLimiter(60, 10*time.Minute, a.Now) // password attempts per source IP
+	a.tokens = newTokenCache(30*time.Second, a.Now)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.handleError
@@ -117,6 +120,13 @@ func (a *API) routes(e *echo.Echo) {
 	e.GET("/users", a.listUsers)
 	e.POST("/users", a.createUser)
 	e.GET("/audit", a.listAudit)
+}
+
+// Watch keeps the API's token cache in step with the event log until ctx
+// ends; without it running, every request looks its token up in Postgres.
+// Call it after Handler.
+func (a *API) Watch(ctx context.Context) error {
+	return a.tokens.watch(ctx, a.Store)
 }
 
 func (a *API) healthz(c echo.Context) error {

@@ -1,6 +1,7 @@
 package herokuapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -59,7 +60,7 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(secret) > 512 {
 			return unauthorized("Invalid credentials provided.")
 		}
-		t, err := a.Store.Authenticate(r.Context(), secret)
+		t, err := a.authToken(r.Context(), secret)
 		if err != nil {
 			return err
 		}
@@ -76,8 +77,21 @@ func (a *API) isToken(c echo.Context, password string) bool {
 	if !strings.HasPrefix(password, postgres.TokenPrefix) {
 		return false
 	}
-	_, err := a.Store.Authenticate(c.Request().Context(), password)
+	_, err := a.authToken(c.Request().Context(), password)
 	return err == nil
+}
+
+// authToken finds the token with this secret, from the cache when it can.
+func (a *API) authToken(ctx context.Context, secret string) (platform.Token, error) {
+	if t, ok := a.tokens.get(secret); ok {
+		return t, nil
+	}
+	gen := a.tokens.generation()
+	t, err := a.Store.Authenticate(ctx, secret)
+	if err == nil {
+		a.tokens.put(t, gen)
+	}
+	return t, err
 }
 
 func (a *API) passwordLogin(c echo.Context, next echo.HandlerFunc, email, password string) error {

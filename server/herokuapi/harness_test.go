@@ -18,6 +18,8 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+var httpClient = http.DefaultClient
+
 // env is a real API server on a real, fresh PostgreSQL database.
 type env struct {
 	t     *testing.T
@@ -101,7 +103,7 @@ func (e *env) do(token, method, path string, body any, headers ...string) respon
 		k, v, _ := strings.Cut(h, ":")
 		req.Header.Set(k, strings.TrimSpace(v))
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := httpClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net/http"
 	"regexp"
@@ -56,6 +57,9 @@ func (a *API) requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 // logRequests writes one line per request: never headers or bodies.
 func (a *API) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if !a.Logger.Enabled(c.Request().Context(), slog.LevelDebug) {
+			return next(c)
+		}
 		start := time.Now()
 		err := next(c)
 		status := c.Response().Status

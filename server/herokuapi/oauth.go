@@ -90,6 +90,7 @@ func (a *API) deleteAuthorization(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	a.tokens.forget(t.ID) // at once here; other servers learn it from the event log
 	noteAudit(c, "", "revoked token "+t.ID.String())
 	t.Secret = ""
 	return c.JSON(http.StatusOK, a.renderAuthorization(t))
@@ -107,6 +108,7 @@ func (a *API) deleteSession(c echo.Context) error {
 	if _, err := a.Store.RevokeToken(c.Request().Context(), currentUser(c), t.ID); err != nil {
 		return err
 	}
+	a.tokens.forget(t.ID)
 	noteAudit(c, "", "revoked token "+t.ID.String())
 	return c.JSON(http.StatusOK, map[string]any{"id": t.ID})
 }

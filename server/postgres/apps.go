@@ -17,8 +17,8 @@ const appFrom = ` FROM apps a JOIN users o ON o.id = a.owner_id `
 
 func scanApp(r pgx.Row) (platform.App, error) {
 	var a platform.App
-	err := r.Scan(&a.ID, &a.Name, &a.Maintenance, &a.ReleaseVersion, &a.CreatedAt, &a.UpdatedAt, &a.ReleasedAt,
-		&a.Owner.ID, &a.Owner.Email, &a.Owner.Name, &a.Owner.Admin, &a.Owner.CreatedAt, &a.Owner.UpdatedAt)
+	err := r.Scan(uid(&a.ID), &a.Name, &a.Maintenance, &a.ReleaseVersion, &a.CreatedAt, &a.UpdatedAt, &a.ReleasedAt,
+		uid(&a.Owner.ID), &a.Owner.Email, &a.Owner.Name, &a.Owner.Admin, &a.Owner.CreatedAt, &a.Owner.UpdatedAt)
 	return a, err
 }
 
@@ -44,8 +44,8 @@ func (s *Store) App(ctx context.Context, u platform.User, ident string, need Rol
 		row = s.pool.QueryRow(ctx, q+`WHERE a.name = $1`, ident, u.ID)
 	}
 	var a platform.App
-	err := row.Scan(&a.ID, &a.Name, &a.Maintenance, &a.ReleaseVersion, &a.CreatedAt, &a.UpdatedAt, &a.ReleasedAt,
-		&a.Owner.ID, &a.Owner.Email, &a.Owner.Name, &a.Owner.Admin, &a.Owner.CreatedAt, &a.Owner.UpdatedAt, &collab)
+	err := row.Scan(uid(&a.ID), &a.Name, &a.Maintenance, &a.ReleaseVersion, &a.CreatedAt, &a.UpdatedAt, &a.ReleasedAt,
+		uid(&a.Owner.ID), &a.Owner.Email, &a.Owner.Name, &a.Owner.Admin, &a.Owner.CreatedAt, &a.Owner.UpdatedAt, &collab)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, platform.ErrAppNotFound
 	}

@@ -16,8 +16,8 @@ const collabFrom = ` FROM collaborators c JOIN apps a ON a.id = c.app_id JOIN us
 
 func scanCollaborator(r pgx.Row) (platform.Collaborator, error) {
 	c := platform.Collaborator{Role: "collaborator"}
-	err := r.Scan(&c.ID, &c.App.ID, &c.App.Name, &c.CreatedAt, &c.UpdatedAt,
-		&c.User.ID, &c.User.Email, &c.User.Name, &c.User.Admin, &c.User.CreatedAt, &c.User.UpdatedAt)
+	err := r.Scan(uid(&c.ID), uid(&c.App.ID), &c.App.Name, &c.CreatedAt, &c.UpdatedAt,
+		uid(&c.User.ID), &c.User.Email, &c.User.Name, &c.User.Admin, &c.User.CreatedAt, &c.User.UpdatedAt)
 	return c, err
 }
 

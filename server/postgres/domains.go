@@ -16,7 +16,7 @@ const domainCols = `d.id, d.app_id, a.name, d.hostname, d.created_at, d.updated_
 
 func scanDomain(r pgx.Row) (platform.Domain, error) {
 	d := platform.Domain{Kind: "custom"}
-	err := r.Scan(&d.ID, &d.App.ID, &d.App.Name, &d.Hostname, &d.CreatedAt, &d.UpdatedAt)
+	err := r.Scan(uid(&d.ID), uid(&d.App.ID), &d.App.Name, &d.Hostname, &d.CreatedAt, &d.UpdatedAt)
 	return d, err
 }
 

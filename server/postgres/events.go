@@ -65,10 +65,17 @@ func (s *Store) LastEventID(ctx context.Context) (int64, error) {
 // Follow delivers every event with id > after, in order, then each new one as
 // it commits, until ctx ends. It wakes on NOTIFY and also polls every
 // pollEvery, so a lost connection or notification only delays events.
-func (s *Store) Follow(ctx context.Context, after int64, fn func(platform.Event)) error {
+// live, when not nil, is told true once the follower has caught up and is
+// listening, and false whenever it loses its connection: a follower that
+// caches state can stop trusting its cache meanwhile.
+func (s *Store) Follow(ctx context.Context, after int64, fn func(platform.Event), live func(bool)) error {
 	const pollEvery = 5 * time.Second
+	if live == nil {
+		live = func(bool) {}
+	}
 	for ctx.Err() == nil {
-		err := s.follow(ctx, &after, pollEvery, fn)
+		err := s.follow(ctx, &after, pollEvery, fn, live)
+		live(false)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -81,7 +88,7 @@ func (s *Store) Follow(ctx context.Context, after int64, fn func(platform.Event)
 	return ctx.Err()
 }
 
-func (s *Store) follow(ctx context.Context, after *int64, pollEvery time.Duration, fn func(platform.Event)) error {
+func (s *Store) follow(ctx context.Context, after *int64, pollEvery time.Duration, fn func(platform.Event), live func(bool)) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -105,6 +112,7 @@ func (s *Store) follow(ctx context.Context, after *int64, pollEvery time.Duratio
 				break
 			}
 		}
+		live(true)
 		wctx, cancel := context.WithTimeout(ctx, pollEvery)
 		_, err := conn.Conn().WaitForNotification(wctx)
 		cancel()

@@ -17,7 +17,7 @@ const formationCols = `f.id, f.app_id, a.name, f.type, f.command, f.quantity, f.
 
 func scanFormation(r pgx.Row) (platform.Formation, error) {
 	var f platform.Formation
-	err := r.Scan(&f.ID, &f.App.ID, &f.App.Name, &f.Type, &f.Command, &f.Quantity, &f.Size, &f.CreatedAt, &f.UpdatedAt)
+	err := r.Scan(uid(&f.ID), uid(&f.App.ID), &f.App.Name, &f.Type, &f.Command, &f.Quantity, &f.Size, &f.CreatedAt, &f.UpdatedAt)
 	return f, err
 }
 

@@ -14,14 +14,15 @@ import (
 
 const releaseCols = `r.id, r.app_id, a.name, r.version, r.description, r.status, r.slug_id, r.config_id, r.user_id, r.user_email,
 	r.created_at, r.updated_at,
-	r.version = (SELECT max(version) FROM releases x WHERE x.app_id = $1 AND x.status = 'succeeded')` // $1 is always the app's id
+	r.version = (SELECT x.version FROM releases x WHERE x.app_id = $1 AND x.status = 'succeeded'
+		ORDER BY x.version DESC LIMIT 1)` // $1 is always the app's id; walks the (app_id, version) index from the top
 
 const releaseFrom = ` FROM releases r JOIN apps a ON a.id = r.app_id `
 
 func scanRelease(r pgx.Row) (platform.Release, error) {
 	var x platform.Release
 	var current *bool
-	err := r.Scan(&x.ID, &x.App.ID, &x.App.Name, &x.Version, &x.Description, &x.Status, &x.SlugID, &x.ConfigID,
+	err := r.Scan(uid(&x.ID), uid(&x.App.ID), &x.App.Name, &x.Version, &x.Description, &x.Status, &x.SlugID, uid(&x.ConfigID),
 		&x.UserID, &x.UserEmail, &x.CreatedAt, &x.UpdatedAt, &current)
 	x.Current = current != nil && *current
 	return x, err

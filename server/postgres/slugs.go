@@ -15,7 +15,7 @@ const slugCols = `s.id, s.app_id, a.name, s.image, s.process_types, s.commit, s.
 
 func scanSlug(r pgx.Row) (platform.Slug, error) {
 	var x platform.Slug
-	err := r.Scan(&x.ID, &x.App.ID, &x.App.Name, &x.Image, &x.ProcessTypes, &x.Commit, &x.CommitDescription,
+	err := r.Scan(uid(&x.ID), uid(&x.App.ID), &x.App.Name, &x.Image, &x.ProcessTypes, &x.Commit, &x.CommitDescription,
 		&x.BuildpackProvidedDescription, &x.Stack, &x.Checksum, &x.Size, &x.CreatedAt, &x.UpdatedAt)
 	return x, err
 }

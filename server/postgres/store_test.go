@@ -108,7 +108,7 @@ func TestFollowDeliversEventsInOrder(t *testing.T) {
 	u := newUser(t, s, "ann@example.com", false)
 	start, _ := s.LastEventID(ctx)
 	got := make(chan platform.Event, 100)
-	go s.Follow(ctx, start, func(e platform.Event) { got <- e })
+	go s.Follow(ctx, start, func(e platform.Event) { got <- e }, nil)
 	app, _ := s.CreateApp(ctx, u, "followed")
 	v := "1"
 	s.UpdateConfigVars(ctx, u, app, map[string]*string{"A": &v})

@@ -19,7 +19,7 @@ const userCols = `u.id, u.email, u.name, u.admin, u.created_at, u.updated_at`
 
 func scanUser(r pgx.Row, extra ...any) (platform.User, error) {
 	var u platform.User
-	err := r.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Admin, &u.CreatedAt, &u.UpdatedAt}, extra...)...)
+	err := r.Scan(append([]any{uid(&u.ID), &u.Email, &u.Name, &u.Admin, &u.CreatedAt, &u.UpdatedAt}, extra...)...)
 	return u, err
 }
 
@@ -170,8 +170,8 @@ const tokenCols = `t.id, t.description, t.created_at, t.updated_at, t.expires_at
 
 func scanToken(r pgx.Row) (platform.Token, error) {
 	var t platform.Token
-	err := r.Scan(&t.ID, &t.Description, &t.CreatedAt, &t.UpdatedAt, &t.ExpiresAt,
-		&t.User.ID, &t.User.Email, &t.User.Name, &t.User.Admin, &t.User.CreatedAt, &t.User.UpdatedAt)
+	err := r.Scan(uid(&t.ID), &t.Description, &t.CreatedAt, &t.UpdatedAt, &t.ExpiresAt,
+		uid(&t.User.ID), &t.User.Email, &t.User.Name, &t.User.Admin, &t.User.CreatedAt, &t.User.UpdatedAt)
 	return t, err
 }
 
