@@ -1,6 +1,7 @@
 # Pier: `make run` installs what is missing (as root on Debian), builds and
 # starts Pier on its embedded defaults; `make test` runs every test.
-GO      ?= go
+# Go 1.26: from PATH, else where the official tarball installs it.
+GO      ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN     := bin/pier
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/pier-paas/pier/cli.Version=$(VERSION)

@@ -8,7 +8,6 @@ need=()
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
-command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || need+=(golang-go)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -19,6 +18,12 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# Go is not installed here: Debian's package is too old for this module.
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+  echo "Pier builds with Go 1.26 or newer: install it from go.dev/dl into /usr/local/go." >&2
+  exit 1
 fi
 
 # Debian's postgresql package starts a cluster of its own; Pier runs its own
