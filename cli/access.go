@@ -50,17 +50,9 @@ func accessCommands() []*cli.Command {
 			Usage: "let an existing user work on an app (only its owner may)", ArgsUsage: "EMAIL",
 			Flags: appFlags(),
 			Action: func(c *cli.Context) error {
-				if err := checkArgs(c, 1, 1); err != nil {
-					return err
-				}
-				cl, app, err := appClient(c)
-				if err != nil {
-					return err
-				}
-				email := c.Args().First()
-				return action(c.App.Writer, fmt.Sprintf("Adding %s access to the app %s", email, app), func() (string, error) {
+				return changeAccess(c, "Adding %s access to the app %s", func(cl *client, app, email string) error {
 					_, err := cl.post(c.Context, appPath(app, "collaborators"), map[string]any{"user": email}, nil)
-					return "", err
+					return err
 				})
 			},
 		},
@@ -69,19 +61,26 @@ func accessCommands() []*cli.Command {
 			Usage: "take a collaborator's access to an app away", ArgsUsage: "EMAIL",
 			Flags: appFlags(),
 			Action: func(c *cli.Context) error {
-				if err := checkArgs(c, 1, 1); err != nil {
-					return err
-				}
-				cl, app, err := appClient(c)
-				if err != nil {
-					return err
-				}
-				email := c.Args().First()
-				return action(c.App.Writer, fmt.Sprintf("Removing %s access from the app %s", email, app), func() (string, error) {
+				return changeAccess(c, "Removing %s access from the app %s", func(cl *client, app, email string) error {
 					_, err := cl.delete(c.Context, appPath(app, "collaborators", email), nil)
-					return "", err
+					return err
 				})
 			},
 		},
 	}
+}
+
+// changeAccess runs access:add or access:remove for the EMAIL argument.
+func changeAccess(c *cli.Context, what string, change func(cl *client, app, email string) error) error {
+	if err := checkArgs(c, 1, 1); err != nil {
+		return err
+	}
+	cl, app, err := appClient(c)
+	if err != nil {
+		return err
+	}
+	email := c.Args().First()
+	return action(c.App.Writer, fmt.Sprintf(what, email, app), func() (string, error) {
+		return "", change(cl, app, email)
+	})
 }

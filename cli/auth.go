@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -71,15 +72,7 @@ func authCommands() []*cli.Command {
 }
 
 func login(c *cli.Context) error {
-	base, err := apiURL()
-	if err != nil {
-		return err
-	}
-	path, err := netrcPath()
-	if err != nil {
-		return err
-	}
-	n, err := readNetrc(path)
+	base, _, n, err := loginState()
 	if err != nil {
 		return err
 	}
@@ -144,15 +137,7 @@ func login(c *cli.Context) error {
 }
 
 func logout(c *cli.Context) error {
-	base, err := apiURL()
-	if err != nil {
-		return err
-	}
-	path, err := netrcPath()
-	if err != nil {
-		return err
-	}
-	n, err := readNetrc(path)
+	base, path, n, err := loginState()
 	if err != nil {
 		return err
 	}
@@ -231,4 +216,19 @@ func (p *prompter) secret(prompt string) (string, error) {
 	b, err := term.ReadPassword(int(p.in.(*os.File).Fd()))
 	fmt.Fprintln(p.out)
 	return string(b), err
+}
+
+// loginState is what login and logout work on: the API URL, whose host keys
+// the ~/.netrc entry, and that file.
+func loginState() (*url.URL, string, *netrc, error) {
+	base, err := apiURL()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	path, err := netrcPath()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	n, err := readNetrc(path)
+	return base, path, n, err
 }
