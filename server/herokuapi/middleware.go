@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -123,7 +124,8 @@ func (a *API) etags(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		res := c.Response()
 		orig := res.Writer
-		buf := &bufferedWriter{header: orig.Header()}
+		buf := &bufferedWriter{header: orig.Header(), body: bodyBuffers.Get().(*bytes.Buffer)}
+		defer putBodyBuffer(buf.body)
 		res.Writer = buf
 		err := next(c)
 		res.Writer = orig
@@ -164,7 +166,19 @@ func etagMatches(header, tag string) bool {
 type bufferedWriter struct {
 	header http.Header
 	status int
-	body   bytes.Buffer
+	body   *bytes.Buffer
+}
+
+// bodyBuffers recycles response buffers: a page of 200 releases is ~90 KB,
+// and growing a fresh buffer to that size for every request feeds the GC.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBodyBuffer(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // let rare huge responses go
+	}
+	b.Reset()
+	bodyBuffers.Put(b)
 }
 
 func (w *bufferedWriter) Header() http.Header         { return w.header }

@@ -12,17 +12,19 @@ import (
 	"github.com/pier-paas/pier/server/platform"
 )
 
-const releaseCols = `r.id, r.app_id, a.name, r.version, r.description, r.status, r.slug_id, r.config_id, r.user_id, r.user_email,
+// releaseCols reads a release of the app whose id is $1; callers know the
+// app, so its name is not joined in per row.
+const releaseCols = `r.id, r.version, r.description, r.status, r.slug_id, r.config_id, r.user_id, r.user_email,
 	r.created_at, r.updated_at,
 	r.version = (SELECT x.version FROM releases x WHERE x.app_id = $1 AND x.status = 'succeeded'
-		ORDER BY x.version DESC LIMIT 1)` // $1 is always the app's id; walks the (app_id, version) index from the top
+		ORDER BY x.version DESC LIMIT 1)` // walks the (app_id, version) index from the top
 
-const releaseFrom = ` FROM releases r JOIN apps a ON a.id = r.app_id `
+const releaseFrom = ` FROM releases r `
 
-func scanRelease(r pgx.Row) (platform.Release, error) {
-	var x platform.Release
+func scanRelease(r pgx.Row, a platform.App) (platform.Release, error) {
+	x := platform.Release{App: platform.Ref{ID: a.ID, Name: a.Name}}
 	var current *bool
-	err := r.Scan(uid(&x.ID), uid(&x.App.ID), &x.App.Name, &x.Version, &x.Description, &x.Status, &x.SlugID, uid(&x.ConfigID),
+	err := r.Scan(uid(&x.ID), &x.Version, &x.Description, &x.Status, &x.SlugID, uid(&x.ConfigID),
 		&x.UserID, &x.UserEmail, &x.CreatedAt, &x.UpdatedAt, &current)
 	x.Current = current != nil && *current
 	return x, err
@@ -51,11 +53,10 @@ func createRelease(ctx context.Context, tx pgx.Tx, a *platform.App, actor platfo
 		}
 		configID = &id
 	}
-	r, err := scanRelease(tx.QueryRow(ctx, `WITH r AS (INSERT INTO releases (id, app_id, version, description, status, slug_id, config_id, user_id, user_email)
-		VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8) RETURNING *)
-		SELECT r.id, r.app_id, a.name, r.version, r.description, r.status, r.slug_id, r.config_id, r.user_id, r.user_email,
-		r.created_at, r.updated_at, true FROM r JOIN apps a ON a.id = r.app_id`,
-		uuid.New(), a.ID, next, desc, slugID, *configID, actor.ID, actor.Email))
+	r, err := scanRelease(tx.QueryRow(ctx, `INSERT INTO releases (id, app_id, version, description, status, slug_id, config_id, user_id, user_email)
+		VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8)
+		RETURNING id, version, description, status, slug_id, config_id, user_id, user_email, created_at, updated_at, true`,
+		uuid.New(), a.ID, next, desc, slugID, *configID, actor.ID, actor.Email), *a)
 	if isUniqueViolation(err, "releases_app_id_version_key") {
 		return r, errStale
 	}
@@ -171,7 +172,7 @@ func (s *Store) Releases(ctx context.Context, a platform.App, p platform.Page) (
 	if err != nil {
 		return nil, false, fmt.Errorf("list releases: %w", err)
 	}
-	rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (platform.Release, error) { return scanRelease(r) })
+	rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (platform.Release, error) { return scanRelease(r, a) })
 	if err != nil {
 		return nil, false, fmt.Errorf("list releases: %w", err)
 	}
@@ -191,7 +192,7 @@ func (s *Store) Release(ctx context.Context, a platform.App, ident string) (plat
 	} else {
 		return platform.Release{}, platform.ErrReleaseNotFound
 	}
-	r, err := scanRelease(row)
+	r, err := scanRelease(row, a)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, platform.ErrReleaseNotFound
 	}
