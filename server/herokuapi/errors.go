@@ -13,10 +13,8 @@ type apiError struct {
 	Status  int    `json:"-"`
 	ID      string `json:"id"`
 	Message string `json:"message"`
-	URL     string `json:"url,omitempty"`
 	// Resource names what was not found, as Heroku's errors do.
 	Resource string `json:"resource,omitempty"`
-	App      *ref   `json:"app,omitempty"`
 }
 
 func (e *apiError) Error() string { return e.Message }
