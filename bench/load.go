@@ -21,19 +21,12 @@ func latencyRun(ctx context.Context, c *client, app string, pageSize, n int) (su
 			return 0, err
 		}
 		req.Header.Set("Range", rng)
-		began := time.Now()
-		resp, err := c.hc.Do(req)
+		status, took, err := timed(c, req)
 		if err != nil {
 			return 0, err
 		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		took := time.Since(began)
-		if err != nil {
-			return 0, err
-		}
-		if resp.StatusCode != http.StatusPartialContent && resp.StatusCode != http.StatusOK {
-			return 0, fmt.Errorf("GET %s: HTTP %d", path, resp.StatusCode)
+		if status != http.StatusPartialContent && status != http.StatusOK {
+			return 0, fmt.Errorf("GET %s: HTTP %d", path, status)
 		}
 		return took, nil
 	}
@@ -117,19 +110,24 @@ func getApp(ctx context.Context, c *client, app string) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	status, took, err := timed(c, req)
+	if err != nil {
+		return 0, err
+	}
+	if status != http.StatusOK {
+		return 0, fmt.Errorf("GET /apps/%s: HTTP %d", app, status)
+	}
+	return took, nil
+}
+
+// timed sends req and reads the whole body: the time is until the last byte.
+func timed(c *client, req *http.Request) (status int, took time.Duration, err error) {
 	began := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	took := time.Since(began)
-	if err != nil {
-		return 0, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET /apps/%s: HTTP %d", app, resp.StatusCode)
-	}
-	return took, nil
+	return resp.StatusCode, time.Since(began), err
 }
