@@ -6,14 +6,15 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/pier-paas/pier/procfile"
 )
 
 var (
-	appNameRe     = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
-	processTypeRe = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,30}$`)
-	configKeyRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	hostnameRe    = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	emailRe       = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
+	appNameRe   = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
+	configKeyRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	hostnameRe  = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	emailRe     = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
 )
 
 // ValidateAppName applies Heroku's rule for app names.
@@ -26,7 +27,7 @@ func ValidateAppName(name string) error {
 
 // ValidateProcessType checks a Procfile process type name.
 func ValidateProcessType(t string) error {
-	if !processTypeRe.MatchString(t) {
+	if !procfile.ValidType(t) {
 		return Invalid("Invalid process type %q: use letters, digits, dashes and underscores (at most 30).", t)
 	}
 	return nil
