@@ -45,6 +45,7 @@ func TestCLI(t *testing.T) {
 		{"users and access", testUsersAndAccess},
 		{"audit", testAudit},
 		{"authorizations", testAuthorizations},
+		{"deploy an image", testDeploy},
 		{"app from git remote", testGitRemote},
 		{"json", testJSON},
 		{"lists longer than a page", testPagination},

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/herokuapi"
 	"github.com/pier-paas/pier/server/postgres"
 	"github.com/pier-paas/pier/server/postgres/embedded"
@@ -21,9 +22,10 @@ type Server struct {
 	Config Config
 	Logger *slog.Logger
 
-	store *postgres.Store
-	db    *embedded.Server
-	api   net.Listener
+	store  *postgres.Store
+	db     *embedded.Server
+	engine *docker.Engine
+	api    net.Listener
 }
 
 // Run starts everything, serves until ctx ends, then shuts down cleanly:
@@ -61,6 +63,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
+	s.connectDocker(ctx)
 	ln, err := net.Listen("tcp", cfg.APIAddr)
 	if err != nil {
 		return fmt.Errorf("listen on PIER_API_ADDR %s: %w", cfg.APIAddr, err)
@@ -77,6 +80,9 @@ func (s *Server) APIAddr() string { return s.api.Addr().String() }
 // Serve serves the API until ctx ends.
 func (s *Server) Serve(ctx context.Context) error {
 	api := herokuapi.New(s.store, s.Logger)
+	if s.engine != nil {
+		api.Images = s.engine
+	}
 	api.RateLimit = s.Config.RateLimit
 	api.Domain = s.Config.Domain
 	api.AppURL = s.Config.appURL
@@ -110,8 +116,24 @@ func (s *Server) Serve(ctx context.Context) error {
 	return nil
 }
 
+// connectDocker reaches the local Docker engine, which deploys read images
+// from. Pier runs without one (the API refuses deploys and says why).
+func (s *Server) connectDocker(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	e, err := docker.Connect(cctx, docker.DefaultEndpoint())
+	if err != nil {
+		s.Logger.Warn("no Docker engine: deploys are refused until pier server restarts with one", "err", err)
+		return
+	}
+	s.engine = e
+}
+
 // Close releases the database (and stops the embedded one).
 func (s *Server) Close() {
+	if s.engine != nil {
+		s.engine.Close()
+	}
 	if s.store != nil {
 		s.store.Close()
 	}

@@ -33,6 +33,8 @@ type API struct {
 	RateLimit int
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes int64
+	// Images reads images for deploys; nil refuses deploys with a clear error.
+	Images ImageInspector
 
 	users   *limiter
 	logins  *limiter
@@ -93,6 +95,7 @@ func (a *API) routes(e *echo.Echo) {
 	e.GET("/apps/:app/releases/:release", a.getRelease)
 	e.GET("/apps/:app/releases/:release/config-vars", a.getReleaseConfigVars)
 
+	e.POST("/apps/:app/deploys", a.createDeploy)
 	e.POST("/apps/:app/slugs", a.createSlug)
 	e.GET("/apps/:app/slugs/:slug", a.getSlug)
 

@@ -1,0 +1,105 @@
+package docker
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/errdefs"
+	"github.com/pier-paas/pier/procfile"
+	"github.com/pier-paas/pier/server/platform"
+)
+
+// ProcessTypes reads what an image runs, as Heroku reads a slug: the
+// Procfile in the image's working directory, else the image's own command as
+// `web`. The image must be on this engine already (nothing is pulled).
+func (e *Engine) ProcessTypes(ctx context.Context, image string) (map[string]string, error) {
+	img, err := e.api.ImageInspect(ctx, image)
+	if errdefs.IsNotFound(err) {
+		return nil, platform.Invalid("Image %s is not on the Docker host %s: build, load or pull it there first.", image, e.Endpoint)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspect image %s: %w", image, err)
+	}
+	workdir := "/"
+	var command []string
+	if img.Config != nil {
+		if img.Config.WorkingDir != "" {
+			workdir = img.Config.WorkingDir
+		}
+		command = append(append(command, img.Config.Entrypoint...), img.Config.Cmd...)
+	}
+	data, err := e.readFile(ctx, image, path.Join(workdir, "Procfile"))
+	if err != nil {
+		return nil, err
+	}
+	if data != nil {
+		p, err := procfile.Parse(data)
+		if err != nil {
+			return nil, platform.Invalid("The image's %s is not valid: %v", path.Join(workdir, "Procfile"), err)
+		}
+		if len(p) == 0 {
+			return nil, platform.Invalid("The image's %s names no process types.", path.Join(workdir, "Procfile"))
+		}
+		return p.Map(), nil
+	}
+	if len(command) == 0 {
+		return nil, platform.Invalid("Image %s has no Procfile in its working directory (%s) and no command to run as web.", image, workdir)
+	}
+	return map[string]string{"web": shellJoin(command)}, nil
+}
+
+// readFile copies one file out of an image through a container that is
+// created but never started. A missing file is (nil, nil).
+func (e *Engine) readFile(ctx context.Context, image, file string) ([]byte, error) {
+	// A command is required to create a container from an image without one;
+	// it never runs.
+	created, err := e.api.ContainerCreate(ctx, &container.Config{Image: image, Cmd: []string{"/pier-probe"}, Entrypoint: []string{}},
+		&container.HostConfig{NetworkMode: "none"}, nil, nil, "")
+	if err != nil {
+		return nil, fmt.Errorf("read %s from %s: %w", file, image, err)
+	}
+	defer func() {
+		_ = e.api.ContainerRemove(context.WithoutCancel(ctx), created.ID, container.RemoveOptions{Force: true})
+	}()
+	rc, _, err := e.api.CopyFromContainer(ctx, created.ID, file)
+	if errdefs.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s from %s: %w", file, image, err)
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	hdr, err := tr.Next()
+	if err != nil {
+		return nil, fmt.Errorf("read %s from %s: %w", file, image, err)
+	}
+	if hdr.Typeflag != tar.TypeReg {
+		return nil, platform.Invalid("%s in image %s is not a regular file.", file, image)
+	}
+	data, err := io.ReadAll(io.LimitReader(tr, procfile.MaxSize+1))
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read %s from %s: %w", file, image, err)
+	}
+	return data, nil
+}
+
+// shellJoin renders an exec-form command as one shell line, quoting words
+// that need it, as `docker inspect` users would write it.
+func shellJoin(words []string) string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		if w != "" && !strings.ContainsAny(w, " \t\n'\"\\$`;&|<>*?()[]{}#~") {
+			out[i] = w
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
+}
