@@ -46,6 +46,7 @@ func TestCLI(t *testing.T) {
 		{"audit", testAudit},
 		{"authorizations", testAuthorizations},
 		{"deploy an image", testDeploy},
+		{"hosts", testHosts},
 		{"app from git remote", testGitRemote},
 		{"json", testJSON},
 		{"lists longer than a page", testPagination},

@@ -13,7 +13,7 @@ func clientCommands() []*cli.Command {
 	for _, topic := range [][]*cli.Command{
 		authCommands(), appsCommands(), configCommands(), releasesCommands(), psCommands(),
 		domainsCommands(), accessCommands(), usersCommands(), auditCommands(), authorizationsCommands(),
-		deployCommands(),
+		deployCommands(), hostsCommands(),
 	} {
 		cmds = append(cmds, topic...)
 	}

@@ -18,3 +18,31 @@ func testDeploy(t *testing.T, e *env) {
 	contains(t, "releases after deploy", u.ok("releases", "-a", "deployed"), "Deploy "+img)
 	contains(t, "missing image", u.fails("deploy", "pier-test/nothing:here", "-a", "deployed"), "is not on the Docker host")
 }
+
+func testHosts(t *testing.T, e *env) {
+	engine := dockertest.Engine(t)
+	e.startServer()
+	u := e.login("admin@example.com", adminPassword)
+	// The server registered the local engine on its first start.
+	out := u.ok("hosts")
+	contains(t, "hosts", out, "Name", "Endpoint", engine.Endpoint, "healthy")
+	rows := tableRows(t, out)
+	if len(rows) != 1 {
+		t.Fatalf("hosts: %q", rows)
+	}
+	name := rows[0][0]
+	contains(t, "duplicate", u.fails("hosts:add", engine.Endpoint, "-l", "region=eu"), "already in the pool")
+	contains(t, "unreachable", u.fails("hosts:add", "tcp://127.0.0.1:1"), "Can't reach a Docker engine")
+	contains(t, "bad label", u.fails("hosts:add", "tcp://127.0.0.1:1", "-l", "nolabel"), "is not k=v")
+	want(t, "drain", u.ok("hosts:drain", name), "Draining "+name+"... done\n")
+	contains(t, "hosts draining", u.ok("hosts"), "healthy, draining")
+	want(t, "undrain", u.ok("hosts:drain", "--undo", name), "Putting "+name+" back in service... done\n")
+	want(t, "remove", u.ok("hosts:remove", name), "Removing "+name+" from the pool... done\n")
+	contains(t, "empty pool", u.ok("hosts"), "No hosts yet")
+	contains(t, "re-add", u.ok("hosts:add", engine.Endpoint, "--name", "box", "-l", "region=eu"),
+		"Adding "+engine.Endpoint+" to the pool... done\nbox: ", " CPUs, ", " MB, Docker ")
+	contains(t, "labels", u.ok("hosts"), "region=eu")
+	u.ok("users:add", "ann@example.com", "--password", "ann-password-1")
+	ann := e.login("ann@example.com", "ann-password-1")
+	contains(t, "non-admin", ann.fails("hosts"), "Only admins")
+}

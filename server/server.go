@@ -13,6 +13,7 @@ import (
 
 	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/herokuapi"
+	"github.com/pier-paas/pier/server/platform"
 	"github.com/pier-paas/pier/server/postgres"
 	"github.com/pier-paas/pier/server/postgres/embedded"
 )
@@ -64,6 +65,9 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.connectDocker(ctx)
+	if err := s.registerLocalEngine(ctx); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.APIAddr)
 	if err != nil {
 		return fmt.Errorf("listen on PIER_API_ADDR %s: %w", cfg.APIAddr, err)
@@ -83,6 +87,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.engine != nil {
 		api.Images = s.engine
 	}
+	api.Hosts = docker.Prober{}
 	api.RateLimit = s.Config.RateLimit
 	api.Domain = s.Config.Domain
 	api.AppURL = s.Config.appURL
@@ -127,6 +132,32 @@ func (s *Server) connectDocker(ctx context.Context) {
 		return
 	}
 	s.engine = e
+}
+
+// registerLocalEngine puts the local engine in an empty pool, so a single
+// machine works without `pier hosts:add`.
+func (s *Server) registerLocalEngine(ctx context.Context) error {
+	if s.engine == nil {
+		return nil
+	}
+	n, err := s.store.CountHosts(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	info, err := s.engine.Info(ctx)
+	if err != nil {
+		s.Logger.Warn("local Docker engine not registered", "err", err)
+		return nil
+	}
+	h, err := s.store.AddHost(ctx, platform.User{Email: "pier"}, s.engine.Endpoint, "", map[string]string{}, info)
+	if platform.KindOf(err) == platform.KindInvalid {
+		return nil // another server registered it meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("register the local Docker engine: %w", err)
+	}
+	s.Logger.Info("registered the local Docker engine", "host", h.Name, "endpoint", h.Endpoint, "cpus", h.CPUs, "memory_mb", h.MemoryMB)
+	return nil
 }
 
 // Close releases the database (and stops the embedded one).

@@ -58,6 +58,15 @@ func TestEmbeddedDatabaseLifecycle(t *testing.T) {
 	if err != nil || !u.Admin {
 		t.Fatalf("first admin: %+v %v", u, err)
 	}
+	// With a local Docker engine (CI starts one), it joins the empty pool.
+	if s.engine != nil {
+		hs, err := s.store.Hosts(context.Background())
+		if err != nil || len(hs) != 1 || hs[0].Endpoint != s.engine.Endpoint || hs[0].MemoryMB == 0 || hs[0].CPUs == 0 {
+			t.Fatalf("local engine in the pool: %+v %v", hs, err)
+		}
+	} else if os.Getenv("CI") != "" {
+		t.Fatal("no Docker engine in CI")
+	}
 	stop()
 
 	// Second start on the initialised database: quick, and no second admin.

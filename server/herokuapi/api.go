@@ -35,6 +35,8 @@ type API struct {
 	MaxBodyBytes int64
 	// Images reads images for deploys; nil refuses deploys with a clear error.
 	Images ImageInspector
+	// Hosts reaches Docker engines added to the pool.
+	Hosts HostProber
 
 	users   *limiter
 	logins  *limiter
@@ -119,6 +121,12 @@ func (a *API) routes(e *echo.Echo) {
 	e.POST("/apps/:app/collaborators", a.createCollaborator)
 	e.GET("/apps/:app/collaborators/:collaborator", a.getCollaborator)
 	e.DELETE("/apps/:app/collaborators/:collaborator", a.deleteCollaborator)
+
+	e.GET("/hosts", a.listHosts)
+	e.POST("/hosts", a.createHost)
+	e.GET("/hosts/:host", a.getHost)
+	e.PATCH("/hosts/:host", a.updateHost)
+	e.DELETE("/hosts/:host", a.deleteHost)
 
 	e.GET("/users", a.listUsers)
 	e.POST("/users", a.createUser)

@@ -68,4 +68,5 @@ var (
 	ErrUserNotFound        = NotFound("user", "Couldn't find that user.")
 	ErrTokenNotFound       = NotFound("authorization", "Couldn't find that authorization.")
 	ErrSlugNotFound        = NotFound("slug", "Couldn't find that slug.")
+	ErrHostNotFound        = NotFound("host", "Couldn't find that host.")
 )

@@ -161,3 +161,28 @@ type AuditEntry struct {
 	Outcome    string
 	Message    string
 }
+
+// Host is a Docker engine in the pool that runs apps' containers.
+type Host struct {
+	ID             uuid.UUID
+	Name           string
+	Endpoint       string // unix:///var/run/docker.sock or tcp://host:port
+	Labels         map[string]string
+	Draining       bool
+	CPUs           int
+	MemoryMB       int
+	EngineVersion  string
+	Healthy        bool
+	UnhealthySince *time.Time
+	LastSeenAt     *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// HostInfo is what an engine says about itself when it is added.
+type HostInfo struct {
+	Name          string
+	CPUs          int
+	MemoryMB      int
+	EngineVersion string
+}

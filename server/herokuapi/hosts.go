@@ -1,0 +1,165 @@
+package herokuapi
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/pier-paas/pier/server/platform"
+)
+
+// HostProber reaches a Docker engine and reads what it says about itself.
+type HostProber interface {
+	Probe(ctx context.Context, endpoint string) (platform.HostInfo, error)
+}
+
+type hostJSON struct {
+	ID             uuid.UUID         `json:"id"`
+	Name           string            `json:"name"`
+	Endpoint       string            `json:"endpoint"`
+	Labels         map[string]string `json:"labels"`
+	Draining       bool              `json:"draining"`
+	Healthy        bool              `json:"healthy"`
+	CPUs           int               `json:"cpus"`
+	MemoryMB       int               `json:"memory_mb"`
+	EngineVersion  string            `json:"engine_version"`
+	UnhealthySince *timestamp        `json:"unhealthy_since"`
+	LastSeenAt     *timestamp        `json:"last_seen_at"`
+	CreatedAt      timestamp         `json:"created_at"`
+	UpdatedAt      timestamp         `json:"updated_at"`
+}
+
+func renderHost(h platform.Host) hostJSON {
+	return hostJSON{ID: h.ID, Name: h.Name, Endpoint: h.Endpoint, Labels: h.Labels, Draining: h.Draining, Healthy: h.Healthy,
+		CPUs: h.CPUs, MemoryMB: h.MemoryMB, EngineVersion: h.EngineVersion, UnhealthySince: tsp(h.UnhealthySince),
+		LastSeenAt: tsp(h.LastSeenAt), CreatedAt: ts(h.CreatedAt), UpdatedAt: ts(h.UpdatedAt)}
+}
+
+// checkEndpoint accepts unix:///absolute/path and tcp://host:port.
+func checkEndpoint(ep string) error {
+	bad := invalidParams("endpoint must be unix:///path/to/docker.sock or tcp://HOST:PORT, not " + quote(ep) + ".")
+	switch {
+	case strings.HasPrefix(ep, "unix://"):
+		if p := strings.TrimPrefix(ep, "unix://"); !filepath.IsAbs(p) || filepath.Clean(p) != p {
+			return bad
+		}
+	case strings.HasPrefix(ep, "tcp://"):
+		if _, port, err := net.SplitHostPort(strings.TrimPrefix(ep, "tcp://")); err != nil || port == "" {
+			return bad
+		}
+	default:
+		return bad
+	}
+	return nil
+}
+
+func quote(s string) string {
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return `"` + s + `"`
+}
+
+func (a *API) listHosts(c echo.Context) error {
+	if err := requireAdmin(c); err != nil {
+		return err
+	}
+	hs, err := a.Store.Hosts(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]hostJSON, len(hs))
+	for i, h := range hs {
+		out[i] = renderHost(h)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// createHost adds an engine to the pool after reaching it: an unreachable
+// endpoint is refused, so the pool holds only engines that answered once.
+func (a *API) createHost(c echo.Context) error {
+	if err := requireAdmin(c); err != nil {
+		return err
+	}
+	var body struct {
+		Endpoint string            `json:"endpoint"`
+		Name     string            `json:"name"`
+		Labels   map[string]string `json:"labels"`
+	}
+	if err := a.decode(c, &body); err != nil {
+		return err
+	}
+	if err := checkEndpoint(body.Endpoint); err != nil {
+		return err
+	}
+	if a.Hosts == nil {
+		return errorf(http.StatusServiceUnavailable, "unavailable", "This Pier can't reach Docker engines.")
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
+	defer cancel()
+	info, err := a.Hosts.Probe(ctx, body.Endpoint)
+	if err != nil {
+		return invalidParams("Can't reach a Docker engine at " + body.Endpoint + ": " + err.Error())
+	}
+	h, err := a.Store.AddHost(c.Request().Context(), currentUser(c), body.Endpoint, body.Name, body.Labels, info)
+	if err != nil {
+		return err
+	}
+	noteAudit(c, "", "added host "+h.Name+" ("+h.Endpoint+")")
+	return c.JSON(http.StatusCreated, renderHost(h))
+}
+
+func (a *API) host(c echo.Context) (platform.Host, error) {
+	if err := requireAdmin(c); err != nil {
+		return platform.Host{}, err
+	}
+	return a.Store.Host(c.Request().Context(), c.Param("host"))
+}
+
+func (a *API) getHost(c echo.Context) error {
+	h, err := a.host(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, renderHost(h))
+}
+
+// updateHost drains a host ({"draining": true}) or puts it back in service.
+func (a *API) updateHost(c echo.Context) error {
+	h, err := a.host(c)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Draining *bool `json:"draining"`
+	}
+	if err := a.decode(c, &body); err != nil {
+		return err
+	}
+	if body.Draining == nil {
+		return invalidParams("Send {\"draining\": true} to drain the host, or false to put it back in service.")
+	}
+	h, err = a.Store.SetDraining(c.Request().Context(), currentUser(c), h, *body.Draining)
+	if err != nil {
+		return err
+	}
+	noteAudit(c, "", map[bool]string{true: "draining host ", false: "host back in service: "}[h.Draining]+h.Name)
+	return c.JSON(http.StatusOK, renderHost(h))
+}
+
+func (a *API) deleteHost(c echo.Context) error {
+	h, err := a.host(c)
+	if err != nil {
+		return err
+	}
+	if err := a.Store.RemoveHost(c.Request().Context(), currentUser(c), h); err != nil {
+		return err
+	}
+	noteAudit(c, "", "removed host "+h.Name)
+	return c.JSON(http.StatusOK, renderHost(h))
+}
