@@ -1,0 +1,93 @@
+package docker_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+	"github.com/pier-paas/pier/server/docker"
+	"github.com/pier-paas/pier/server/docker/dockertest"
+	"github.com/pier-paas/pier/server/scheduler"
+)
+
+// Containers carrying Pier's labels are read back as the reconciler's
+// observed instances, whatever state they are in; others are ignored.
+func TestObserve(t *testing.T) {
+	e := dockertest.Engine(t)
+	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\n", nil)
+	ctx := context.Background()
+	api, err := client.NewClientWithOpts(client.WithHost(e.Endpoint), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	run := func(cmd []string, labels map[string]string, start bool) string {
+		t.Helper()
+		c, err := api.ContainerCreate(ctx, &container.Config{Image: img, Cmd: cmd, Labels: labels},
+			&container.HostConfig{NetworkMode: "none"}, nil, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { api.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true}) })
+		if start {
+			if err := api.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return c.ID
+	}
+	labels := func(typ, index, release string) map[string]string {
+		return map[string]string{docker.LabelInstance: "x", docker.LabelApp: "app-id-1", docker.LabelAppName: "demo", docker.LabelType: typ,
+			docker.LabelIndex: index, docker.LabelRelease: release, docker.LabelRestarts: "2", docker.LabelMemoryMB: "512"}
+	}
+	up := run([]string{"/bin/busybox", "sleep", "60"}, labels("web", "1", "7"), true)
+	crashed := run([]string{"/bin/busybox", "false"}, labels("worker", "1", "7"), true)
+	done := run([]string{"/bin/busybox", "true"}, labels("clock", "1", "6"), true)
+	created := run([]string{"/bin/busybox", "sleep", "60"}, labels("web", "2", "7"), false)
+	garbage := run([]string{"/bin/busybox", "sleep", "60"}, map[string]string{docker.LabelInstance: "x", docker.LabelIndex: "not-a-number"}, true)
+	notOurs := run([]string{"/bin/busybox", "sleep", "60"}, map[string]string{"other": "thing"}, true)
+	// Let the short-lived ones finish.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		a, _ := api.ContainerInspect(ctx, crashed)
+		b, _ := api.ContainerInspect(ctx, done)
+		if !a.State.Running && !b.State.Running {
+			break
+		}
+	}
+
+	got, err := e.Observe(ctx, "host-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]scheduler.Instance{}
+	for _, in := range got {
+		byID[in.ID] = in
+	}
+	check := func(id string, want scheduler.Instance) {
+		t.Helper()
+		in, ok := byID[id]
+		if !ok {
+			t.Fatalf("%s not observed", id[:12])
+		}
+		if in.State != want.State || in.App != want.App || in.Type != want.Type || in.Index != want.Index ||
+			in.Release != want.Release || in.Host != "host-1" || in.Healthy != want.Healthy {
+			t.Fatalf("%s observed as %+v, want %+v", id[:12], in, want)
+		}
+	}
+	check(up, scheduler.Instance{State: scheduler.Up, Healthy: true, App: "app-id-1", Type: "web", Index: 1, Release: 7})
+	check(crashed, scheduler.Instance{State: scheduler.Crashed, App: "app-id-1", Type: "worker", Index: 1, Release: 7})
+	check(done, scheduler.Instance{State: scheduler.Exited, App: "app-id-1", Type: "clock", Index: 1, Release: 6})
+	check(created, scheduler.Instance{State: scheduler.Starting, App: "app-id-1", Type: "web", Index: 2, Release: 7})
+	check(garbage, scheduler.Instance{State: scheduler.Up, Healthy: true})
+	if in := byID[up]; in.Restarts != 2 || in.MemoryMB != 512 || in.StartedAt.IsZero() {
+		t.Fatalf("labels not read: %+v", in)
+	}
+	if in := byID[crashed]; in.ExitedAt.IsZero() {
+		t.Fatalf("no exit time: %+v", in)
+	}
+	if _, seen := byID[notOurs]; seen {
+		t.Fatal("a container without Pier's labels was observed")
+	}
+}
