@@ -15,10 +15,11 @@ const appCols = `a.id, a.name, a.maintenance, a.release_version, a.created_at, a
 
 const appFrom = ` FROM apps a JOIN users o ON o.id = a.owner_id `
 
-func scanApp(r pgx.Row) (platform.App, error) {
+// scanApp reads appCols, then any extra columns into extra.
+func scanApp(r pgx.Row, extra ...any) (platform.App, error) {
 	var a platform.App
-	err := r.Scan(uid(&a.ID), &a.Name, &a.Maintenance, &a.ReleaseVersion, &a.CreatedAt, &a.UpdatedAt, &a.ReleasedAt,
-		uid(&a.Owner.ID), &a.Owner.Email, &a.Owner.Name, &a.Owner.Admin, &a.Owner.CreatedAt, &a.Owner.UpdatedAt)
+	err := r.Scan(append([]any{uid(&a.ID), &a.Name, &a.Maintenance, &a.ReleaseVersion, &a.CreatedAt, &a.UpdatedAt, &a.ReleasedAt,
+		uid(&a.Owner.ID), &a.Owner.Email, &a.Owner.Name, &a.Owner.Admin, &a.Owner.CreatedAt, &a.Owner.UpdatedAt}, extra...)...)
 	return a, err
 }
 
@@ -43,9 +44,7 @@ func (s *Store) App(ctx context.Context, u platform.User, ident string, need Rol
 	} else {
 		row = s.pool.QueryRow(ctx, q+`WHERE a.name = $1`, ident, u.ID)
 	}
-	var a platform.App
-	err := row.Scan(uid(&a.ID), &a.Name, &a.Maintenance, &a.ReleaseVersion, &a.CreatedAt, &a.UpdatedAt, &a.ReleasedAt,
-		uid(&a.Owner.ID), &a.Owner.Email, &a.Owner.Name, &a.Owner.Admin, &a.Owner.CreatedAt, &a.Owner.UpdatedAt, &collab)
+	a, err := scanApp(row, &collab)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, platform.ErrAppNotFound
 	}
