@@ -49,36 +49,40 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 			secret = strings.TrimSpace(h[7:])
 		} else if email, password, ok := r.BasicAuth(); ok {
-			if isLogin(c) && !a.isToken(c, password) {
-				return a.passwordLogin(c, next, email, password)
-			}
 			secret = password
+			if isLogin(c) {
+				// A valid token mints another; anything else, even a password
+				// that merely looks like a token, is an email and password.
+				t, err := a.lookupToken(r, password)
+				if err != nil {
+					return a.passwordLogin(c, next, email, password)
+				}
+				return authenticated(c, next, t)
+			}
 		}
 		if secret == "" {
 			return unauthorized("No credentials provided: log in with `pier login`, or send an API token as `Authorization: Bearer TOKEN`.")
 		}
-		if len(secret) > 512 {
-			return unauthorized("Invalid credentials provided.")
-		}
-		t, err := a.authToken(r.Context(), secret)
+		t, err := a.lookupToken(r, secret)
 		if err != nil {
 			return err
 		}
-		c.Set(ctxToken, t)
-		c.Set(ctxUser, t.User)
-		return next(c)
+		return authenticated(c, next, t)
 	}
 }
 
-// isToken tells, on the login route, whether a Basic password is a valid
-// token (an authenticated user minting another) rather than a password that
-// merely looks like one.
-func (a *API) isToken(c echo.Context, password string) bool {
-	if !strings.HasPrefix(password, postgres.TokenPrefix) {
-		return false
+func authenticated(c echo.Context, next echo.HandlerFunc, t platform.Token) error {
+	c.Set(ctxToken, t)
+	c.Set(ctxUser, t.User)
+	return next(c)
+}
+
+// lookupToken checks a presented secret; only the token shape can match.
+func (a *API) lookupToken(r *http.Request, secret string) (platform.Token, error) {
+	if len(secret) > 512 || !strings.HasPrefix(secret, postgres.TokenPrefix) {
+		return platform.Token{}, unauthorized("Invalid credentials provided.")
 	}
-	_, err := a.authToken(c.Request().Context(), password)
-	return err == nil
+	return a.authToken(r.Context(), secret)
 }
 
 // authToken finds the token with this secret, from the cache when it can.
