@@ -67,8 +67,7 @@ func (c *tokenCache) put(t platform.Token, gen uint64) {
 		return
 	}
 	if len(c.byHash) >= maxCachedTokens {
-		clear(c.byHash)
-		clear(c.hashFor)
+		c.resetLocked()
 	}
 	c.byHash[h] = cachedToken{token: t, until: c.now().Add(c.ttl)}
 	c.hashFor[t.ID] = h
@@ -90,11 +89,23 @@ func (c *tokenCache) setLive(live bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.live = live
-	c.gen++
 	if !live {
-		clear(c.byHash)
-		clear(c.hashFor)
+		c.resetLocked()
 	}
+	c.gen++
+}
+
+// reset forgets every token, as after a change that may touch any of them.
+func (c *tokenCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.resetLocked()
+	c.gen++
+}
+
+func (c *tokenCache) resetLocked() {
+	clear(c.byHash)
+	clear(c.hashFor)
 }
 
 // eventFollower is the part of the store the cache needs.
@@ -120,11 +131,9 @@ func (c *tokenCache) watch(ctx context.Context, events eventFollower) error {
 					return
 				}
 			}
-			c.setLive(false)
-			c.setLive(true)
+			c.reset()
 		case "user.update", "user.destroy":
-			c.setLive(false)
-			c.setLive(true)
+			c.reset()
 		}
 	}, c.setLive)
 }
