@@ -103,25 +103,12 @@ func createApp(c *cli.Context) error {
 		body["name"] = name
 	}
 	var a appJSON
-	var raw []byte
-	if c.Bool("json") {
-		if raw, err = cl.post(c.Context, "/apps", body, &a); err != nil {
-			return err
-		}
-		return printJSON(c.App.Writer, raw)
-	}
-	what := "Creating " + appLabel(name)
+	what, suffix := "Creating "+appLabel(name), func() string { return "" }
 	if name == "" {
-		what = "Creating app"
+		what, suffix = "Creating app", func() string { return appLabel(a.Name) }
 	}
-	err = action(c.App.Writer, what, func() (string, error) {
-		_, err := cl.post(c.Context, "/apps", body, &a)
-		if name == "" {
-			return appLabel(a.Name), err
-		}
-		return "", err
-	})
-	if err != nil {
+	printed, err := submit(c, what, func() ([]byte, error) { return cl.post(c.Context, "/apps", body, &a) }, suffix)
+	if err != nil || printed {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "%s | %s\n", a.WebURL, a.GitURL)

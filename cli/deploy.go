@@ -25,17 +25,10 @@ func deployCommands() []*cli.Command {
 			image := c.Args().First()
 			body := map[string]any{"image": image}
 			var r releaseJSON
-			if c.Bool("json") {
-				raw, err := cl.post(c.Context, appPath(app, "deploys"), body, &r)
-				if err != nil {
-					return err
-				}
-				return printJSON(c.App.Writer, raw)
-			}
-			return action(c.App.Writer, fmt.Sprintf("Deploying %s to %s", image, appLabel(app)), func() (string, error) {
-				_, err := cl.post(c.Context, appPath(app, "deploys"), body, &r)
-				return fmt.Sprintf("v%d", r.Version), err
-			})
+			_, err = submit(c, fmt.Sprintf("Deploying %s to %s", image, appLabel(app)),
+				func() ([]byte, error) { return cl.post(c.Context, appPath(app, "deploys"), body, &r) },
+				func() string { return fmt.Sprintf("v%d", r.Version) })
+			return err
 		},
 	}}
 }

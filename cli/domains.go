@@ -84,18 +84,10 @@ func addDomain(c *cli.Context) error {
 	}
 	host := c.Args().First()
 	var d domainJSON
-	if c.Bool("json") {
-		raw, err := cl.post(c.Context, appPath(app, "domains"), map[string]any{"hostname": host}, &d)
-		if err != nil {
-			return err
-		}
-		return printJSON(c.App.Writer, raw)
-	}
-	err = action(c.App.Writer, fmt.Sprintf("Adding %s to %s", host, appLabel(app)), func() (string, error) {
-		_, err := cl.post(c.Context, appPath(app, "domains"), map[string]any{"hostname": host}, &d)
-		return "", err
-	})
-	if err != nil {
+	printed, err := submit(c, fmt.Sprintf("Adding %s to %s", host, appLabel(app)), func() ([]byte, error) {
+		return cl.post(c.Context, appPath(app, "domains"), map[string]any{"hostname": host}, &d)
+	}, nil)
+	if err != nil || printed {
 		return err
 	}
 	if d.CNAME != nil {

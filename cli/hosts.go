@@ -116,21 +116,13 @@ func addHost(c *cli.Context) error {
 	endpoint := c.Args().First()
 	body := map[string]any{"endpoint": endpoint, "name": c.String("name"), "labels": labels}
 	var h hostJSON
-	if c.Bool("json") {
-		raw, err := cl.post(c.Context, "/hosts", body, &h)
-		if err != nil {
-			return err
-		}
-		return printJSON(c.App.Writer, raw)
+	printed, err := submit(c, "Adding "+endpoint+" to the pool",
+		func() ([]byte, error) { return cl.post(c.Context, "/hosts", body, &h) }, nil)
+	if err != nil || printed {
+		return err
 	}
-	err = action(c.App.Writer, "Adding "+endpoint+" to the pool", func() (string, error) {
-		_, err := cl.post(c.Context, "/hosts", body, &h)
-		return "", err
-	})
-	if err == nil {
-		fmt.Fprintf(c.App.Writer, "%s: %d CPUs, %d MB, Docker %s\n", h.Name, h.CPUs, h.MemoryMB, h.EngineVersion)
-	}
-	return err
+	fmt.Fprintf(c.App.Writer, "%s: %d CPUs, %d MB, Docker %s\n", h.Name, h.CPUs, h.MemoryMB, h.EngineVersion)
+	return nil
 }
 
 func drainHost(c *cli.Context) error {

@@ -117,3 +117,23 @@ func action(w io.Writer, what string, f func() (string, error)) error {
 	}
 	return nil
 }
+
+// submit makes one changing API call the way every such command does: with
+// --json it prints the server's answer as is (printed is then true and the
+// caller adds nothing); otherwise the call runs inside action's
+// "Doing X... done" line, with suffix (if any) read after it succeeded.
+func submit(c *cli.Context, what string, call func() ([]byte, error), suffix func() string) (printed bool, err error) {
+	if c.Bool("json") {
+		raw, err := call()
+		if err != nil {
+			return false, err
+		}
+		return true, printJSON(c.App.Writer, raw)
+	}
+	return false, action(c.App.Writer, what, func() (string, error) {
+		if _, err := call(); err != nil || suffix == nil {
+			return "", err
+		}
+		return suffix(), nil
+	})
+}

@@ -76,22 +76,12 @@ func addUser(c *cli.Context) error {
 		body["password"] = p
 	}
 	var u userJSON
-	if c.Bool("json") {
-		raw, err := cl.post(c.Context, "/users", body, &u)
-		if err != nil {
-			return err
-		}
-		return printJSON(c.App.Writer, raw)
-	}
 	what := "Adding user " + email
 	if c.Bool("admin") {
 		what = "Adding admin " + email
 	}
-	err = action(c.App.Writer, what, func() (string, error) {
-		_, err := cl.post(c.Context, "/users", body, &u)
-		return "", err
-	})
-	if err != nil {
+	printed, err := submit(c, what, func() ([]byte, error) { return cl.post(c.Context, "/users", body, &u) }, nil)
+	if err != nil || printed {
 		return err
 	}
 	if u.Password != "" {
