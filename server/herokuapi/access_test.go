@@ -37,6 +37,18 @@ func TestAccessRules(t *testing.T) {
 	if got := names(e.admin); !strings.Contains(got, "anns-app") || !strings.Contains(got, "bobs-app") {
 		t.Fatalf("admin sees %q", got)
 	}
+	// GET /users/{user}/apps: one's own ("~"), or anyone's for an admin.
+	var own []map[string]any
+	e.must(200, ann, "GET", "/users/~/apps", nil).JSON(t, &own)
+	if len(own) != 1 || own[0]["name"] != "anns-app" {
+		t.Fatalf("ann's /users/~/apps: %v", own)
+	}
+	e.must(200, e.admin, "GET", "/users/bob@example.com/apps", nil).JSON(t, &own)
+	if len(own) != 1 || own[0]["name"] != "bobs-app" {
+		t.Fatalf("admin's view of bob's apps: %v", own)
+	}
+	e.mustError(403, "forbidden", ann, "GET", "/users/bob@example.com/apps", nil)
+	e.mustError(404, "not_found", e.admin, "GET", "/users/nobody@example.com/apps", nil)
 
 	// Every app route refuses a stranger with 403 and Heroku's error JSON.
 	for _, rq := range []struct{ method, path string }{

@@ -24,12 +24,15 @@ func gitBase(c echo.Context) string {
 	return c.Scheme() + "://" + c.Request().Host
 }
 
-func (a *API) listApps(c echo.Context) error {
+func (a *API) listApps(c echo.Context) error { return a.writeApps(c, currentUser(c)) }
+
+// writeApps answers a page of the apps u can see.
+func (a *API) writeApps(c echo.Context, u platform.User) error {
 	p, err := parseRange(c.Request().Header.Get("Range"), appFields)
 	if err != nil {
 		return err
 	}
-	apps, more, err := a.Store.Apps(c.Request().Context(), currentUser(c), p)
+	apps, more, err := a.Store.Apps(c.Request().Context(), u, p)
 	if err != nil {
 		return err
 	}
@@ -57,10 +60,9 @@ func (a *API) listUserApps(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		c.Set(ctxUser, u) // list as that user sees it
-		defer c.Set(ctxUser, me)
+		return a.writeApps(c, u) // as that user sees them
 	}
-	return a.listApps(c)
+	return a.writeApps(c, me)
 }
 
 func (a *API) createApp(c echo.Context) error {
