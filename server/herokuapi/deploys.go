@@ -43,11 +43,7 @@ func (a *API) createDeploy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	slug, err := a.Store.CreateSlug(c.Request().Context(), currentUser(c), x, platform.Slug{Image: body.Image, ProcessTypes: types})
-	if err != nil {
-		return err
-	}
-	r, err := a.Store.CreateRelease(c.Request().Context(), currentUser(c), x, slug.ID, "Deploy "+body.Image)
+	r, err := a.Store.Deploy(c.Request().Context(), currentUser(c), x, platform.Slug{Image: body.Image, ProcessTypes: types}, "Deploy "+body.Image)
 	if err != nil {
 		return err
 	}

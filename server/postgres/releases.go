@@ -236,6 +236,49 @@ func (s *Store) CreateRelease(ctx context.Context, actor platform.User, a platfo
 	if err != nil {
 		return platform.Release{}, err
 	}
+	if desc, err = releaseDescription(slug, desc); err != nil {
+		return platform.Release{}, err
+	}
+	var r platform.Release
+	err = s.retry(ctx, func(tx pgx.Tx) error {
+		if r, err = releaseSlug(ctx, tx, &a, actor, slug.ID, desc); err != nil {
+			return err
+		}
+		return releaseEvent(ctx, tx, a, r, actor, map[string]any{"slug_id": slug.ID})
+	})
+	return r, err
+}
+
+// Deploy records a slug and releases it in one transaction, so a failure
+// leaves neither behind.
+func (s *Store) Deploy(ctx context.Context, actor platform.User, a platform.App, x platform.Slug, desc string) (platform.Release, error) {
+	if err := normalizeSlug(&x); err != nil {
+		return platform.Release{}, err
+	}
+	var r platform.Release
+	err := s.retry(ctx, func(tx pgx.Tx) error {
+		slug, err := insertSlug(ctx, tx, a, x)
+		if err != nil {
+			return err
+		}
+		d, err := releaseDescription(slug, desc)
+		if err != nil {
+			return err // rolls the slug back too
+		}
+		if r, err = releaseSlug(ctx, tx, &a, actor, slug.ID, d); err != nil {
+			return err
+		}
+		// Events last: appending one holds the event lock until commit.
+		if err := appendEvent(ctx, tx, &a.ID, a.Name, "slug.create", actor.Email, map[string]any{"slug_id": slug.ID}); err != nil {
+			return err
+		}
+		return releaseEvent(ctx, tx, a, r, actor, map[string]any{"slug_id": slug.ID})
+	})
+	return r, err
+}
+
+// releaseDescription is desc, or Heroku's "Deploy <commit or slug id>".
+func releaseDescription(slug platform.Slug, desc string) (string, error) {
 	if desc == "" {
 		desc = "Deploy " + slug.ID.String()[:7]
 		if slug.Commit != nil && *slug.Commit != "" {
@@ -243,28 +286,29 @@ func (s *Store) CreateRelease(ctx context.Context, actor platform.User, a platfo
 		}
 	}
 	if len(desc) > 1024 {
-		return platform.Release{}, platform.Invalid("Description is too long (at most 1024 characters).")
+		return "", platform.Invalid("Description is too long (at most 1024 characters).")
 	}
-	var r platform.Release
-	err = s.retry(ctx, func(tx pgx.Tx) error {
-		if err := reloadApp(ctx, tx, &a); err != nil {
-			return err
-		}
-		_, vars, err := newest(ctx, tx, a)
-		if err != nil {
-			return err
-		}
-		var first bool
-		if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM releases WHERE app_id = $1 AND slug_id IS NOT NULL)`, a.ID).Scan(&first); err != nil {
-			return err
-		}
-		if r, err = createRelease(ctx, tx, &a, actor, desc, &slug.ID, vars, nil); err != nil {
-			return err
-		}
-		if err := syncFormation(ctx, tx, a, slug.ID, first); err != nil {
-			return err
-		}
-		return releaseEvent(ctx, tx, a, r, actor, map[string]any{"slug_id": slug.ID})
-	})
-	return r, err
+	return desc, nil
+}
+
+// releaseSlug appends a release of slugID with the newest config and aligns
+// the formation (web=1 on the app's first slug). The caller appends the
+// event, last in its transaction.
+func releaseSlug(ctx context.Context, tx pgx.Tx, a *platform.App, actor platform.User, slugID uuid.UUID, desc string) (platform.Release, error) {
+	if err := reloadApp(ctx, tx, a); err != nil {
+		return platform.Release{}, err
+	}
+	_, vars, err := newest(ctx, tx, *a)
+	if err != nil {
+		return platform.Release{}, err
+	}
+	var first bool
+	if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM releases WHERE app_id = $1 AND slug_id IS NOT NULL)`, a.ID).Scan(&first); err != nil {
+		return platform.Release{}, err
+	}
+	r, err := createRelease(ctx, tx, a, actor, desc, &slugID, vars, nil)
+	if err != nil {
+		return r, err
+	}
+	return r, syncFormation(ctx, tx, *a, slugID, first)
 }

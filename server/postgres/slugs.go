@@ -22,9 +22,25 @@ func scanSlug(r pgx.Row) (platform.Slug, error) {
 
 // CreateSlug records an image and its process types for an app.
 func (s *Store) CreateSlug(ctx context.Context, actor platform.User, a platform.App, x platform.Slug) (platform.Slug, error) {
+	if err := normalizeSlug(&x); err != nil {
+		return x, err
+	}
+	var out platform.Slug
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if out, err = insertSlug(ctx, tx, a, x); err != nil {
+			return err
+		}
+		return appendEvent(ctx, tx, &a.ID, a.Name, "slug.create", actor.Email, map[string]any{"slug_id": out.ID})
+	})
+	return out, err
+}
+
+// normalizeSlug checks process types and fills defaults.
+func normalizeSlug(x *platform.Slug) error {
 	for t := range x.ProcessTypes {
 		if err := platform.ValidateProcessType(t); err != nil {
-			return x, err
+			return err
 		}
 	}
 	if x.ProcessTypes == nil {
@@ -33,19 +49,18 @@ func (s *Store) CreateSlug(ctx context.Context, actor platform.User, a platform.
 	if x.Stack == "" {
 		x.Stack = "pier-1"
 	}
-	var out platform.Slug
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var err error
-		out, err = scanSlug(tx.QueryRow(ctx, `WITH s AS (INSERT INTO slugs (id, app_id, image, process_types, commit, commit_description,
-			buildpack_provided_description, stack, checksum, size) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING *)
-			SELECT `+slugCols+` FROM s JOIN apps a ON a.id = s.app_id`,
-			uuid.New(), a.ID, x.Image, x.ProcessTypes, x.Commit, x.CommitDescription, x.BuildpackProvidedDescription, x.Stack, x.Checksum, x.Size))
-		if err != nil {
-			return fmt.Errorf("create slug: %w", err)
-		}
-		return appendEvent(ctx, tx, &a.ID, a.Name, "slug.create", actor.Email, map[string]any{"slug_id": out.ID})
-	})
-	return out, err
+	return nil
+}
+
+func insertSlug(ctx context.Context, tx pgx.Tx, a platform.App, x platform.Slug) (platform.Slug, error) {
+	out, err := scanSlug(tx.QueryRow(ctx, `WITH s AS (INSERT INTO slugs (id, app_id, image, process_types, commit, commit_description,
+		buildpack_provided_description, stack, checksum, size) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING *)
+		SELECT `+slugCols+` FROM s JOIN apps a ON a.id = s.app_id`,
+		uuid.New(), a.ID, x.Image, x.ProcessTypes, x.Commit, x.CommitDescription, x.BuildpackProvidedDescription, x.Stack, x.Checksum, x.Size))
+	if err != nil {
+		return out, fmt.Errorf("create slug: %w", err)
+	}
+	return out, nil
 }
 
 // Slug finds one of an app's slugs by id.

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -124,5 +125,28 @@ func TestFollowDeliversEventsInOrder(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatalf("no %s event", k)
 		}
+	}
+}
+
+// A deploy writes its slug and release together or not at all.
+func TestDeployIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.Store(t)
+	u := newUser(t, s, "ann@example.com", false)
+	app, _ := s.CreateApp(ctx, u, "atomic")
+	slug := platform.Slug{Image: "example/web:1", ProcessTypes: map[string]string{"web": "./web"}}
+	if _, err := s.Deploy(ctx, u, app, slug, strings.Repeat("x", 2000)); platform.KindOf(err) != platform.KindInvalid {
+		t.Fatalf("overlong description: %v", err)
+	}
+	count := func(table string) (n int) {
+		s.Pool().QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE app_id = $1`, app.ID).Scan(&n)
+		return n
+	}
+	if count("slugs") != 0 || count("releases") != 1 || count("formations") != 0 {
+		t.Fatalf("a failed deploy left slugs=%d releases=%d formations=%d", count("slugs"), count("releases"), count("formations"))
+	}
+	r, err := s.Deploy(ctx, u, app, slug, "Deploy example/web:1")
+	if err != nil || r.Version != 2 || r.SlugID == nil || count("slugs") != 1 || count("formations") != 1 {
+		t.Fatalf("deploy: %+v %v", r, err)
 	}
 }
