@@ -110,7 +110,7 @@ func (p *placer) placeAll(r *reconciler) ([]Placement, []Pending) {
 		}
 		place = append(place, Placement{
 			App: g.spec.App, Type: g.spec.Type, Index: q.index,
-			Release: g.version, ReleaseID: g.releaseID,
+			Release: g.version, ReleaseID: g.releaseID, Generation: g.spec.Generation,
 			Host: p.hs.hosts[h].ID, MemoryMB: mem, Restarts: q.restarts,
 		})
 	}

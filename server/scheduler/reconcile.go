@@ -93,6 +93,18 @@ func (r *reconciler) indexDesired(d Desired) {
 	})
 }
 
+// current reports whether in runs the group's release and generation.
+func (g *group) current(in *Instance) bool {
+	return in.Release == g.version && in.Generation == g.spec.Generation
+}
+
+func (g *group) supersededReason(in *Instance) string {
+	if in.Release != g.version {
+		return fmt.Sprintf("superseded by release v%d", g.version)
+	}
+	return "restarted"
+}
+
 func (r *reconciler) stop(i int, reason string) { r.stops[i] = reason }
 
 func live(in *Instance) bool { return in.State == Starting || in.State == Up }
@@ -144,7 +156,7 @@ func (r *reconciler) decideSlot(g *group, idx int, ids []int) {
 	for _, i := range ids {
 		in := &r.insts[i]
 		if !live(in) {
-			if in.Release == g.version {
+			if g.current(in) {
 				dead = append(dead, i)
 			} else {
 				r.stop(i, in.State.String())
@@ -159,7 +171,7 @@ func (r *reconciler) decideSlot(g *group, idx int, ids []int) {
 			r.wake.in(r.hosts.graceLeft(in.Host, r.now, r.opts.LostHostGrace))
 		}
 		switch {
-		case in.Release != g.version:
+		case !g.current(in):
 			old = append(old, i)
 		case r.hosts.statusOf(in.Host) == hostDraining || !r.hosts.matches(in.Host, g.spec.Constraints):
 			moving = append(moving, i)
@@ -216,7 +228,7 @@ func (r *reconciler) decideSlot(g *group, idx int, ids []int) {
 		r.stopAllBut(old, r.best(old), "duplicate")
 	default:
 		for _, i := range old {
-			r.stop(i, fmt.Sprintf("superseded by release v%d", g.version))
+			r.stop(i, g.supersededReason(&r.insts[i]))
 		}
 	}
 

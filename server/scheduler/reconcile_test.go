@@ -286,3 +286,31 @@ func TestBinpackVersusSpread(t *testing.T) {
 		t.Fatalf("binpack = %+v", p.Place)
 	}
 }
+
+// A restart (a new generation) replaces web with surge, like a release,
+// and other types directly.
+func TestRestartGeneration(t *testing.T) {
+	w := &world{d: Desired{Release: map[string]*ReleaseRef{"a": rel(1)}, Processes: []ProcessSpec{web("a", 2), worker("a", 1)}, Hosts: hostsN(2, 4096)}, now: t0}
+	w.converge(t)
+	w.d.Processes[0].Generation, w.d.Processes[1].Generation = 1, 1
+	p := w.plan()
+	if len(p.Place) != 3 {
+		t.Fatalf("restart plan = %+v", p)
+	}
+	for _, s := range p.Stop {
+		if in := w.find(s.InstanceID); in.Type == "web" || s.Reason != "restarted" {
+			t.Errorf("stopped %+v (%s) before its replacement is healthy", in, s.Reason)
+		}
+	}
+	for i := 0; i < 3; i++ { // starting → up → old ones stopped
+		w.step(10 * time.Second)
+	}
+	for _, in := range w.obs {
+		if in.Generation != 1 || in.Release != 1 {
+			t.Errorf("after restart: %+v", in)
+		}
+	}
+	if len(w.obs) != 3 {
+		t.Errorf("%d instances after restart, want 3", len(w.obs))
+	}
+}

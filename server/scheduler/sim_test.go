@@ -51,7 +51,7 @@ func (w *world) apply(p Plan) {
 		w.seq++
 		out = append(out, Instance{
 			ID: fmt.Sprintf("n%05d", w.seq), App: pl.App, Type: pl.Type, Index: pl.Index,
-			Release: pl.Release, Host: pl.Host, State: Starting, MemoryMB: pl.MemoryMB,
+			Release: pl.Release, Generation: pl.Generation, Host: pl.Host, State: Starting, MemoryMB: pl.MemoryMB,
 			StartedAt: w.now, Restarts: pl.Restarts,
 		})
 	}

@@ -41,6 +41,9 @@ type ProcessSpec struct {
 	Constraints map[string]string
 	// Web instances are replaced with surge: new ones first, old ones after.
 	Web bool
+	// Generation counts restarts of this process type: instances of an
+	// older generation are replaced like those of an older release.
+	Generation int
 }
 
 // ReleaseRef names an app's current release.
@@ -90,8 +93,10 @@ type Instance struct {
 	Type    string
 	Index   int // web.1 → 1
 	Release int // release version
-	Host    string
-	State   InstanceState
+	// Generation is the process type's restart generation it started in.
+	Generation int
+	Host       string
+	State      InstanceState
 	// Healthy means it passed its health check; only meaningful when Up.
 	Healthy bool
 	// MemoryMB is the container's memory limit; 0 means "as the spec says".
@@ -99,6 +104,9 @@ type Instance struct {
 	StartedAt time.Time
 	Restarts  int
 	ExitedAt  time.Time
+	// Addr is where a running web instance listens (host:port); the router
+	// and health checks use it, the reconciler does not.
+	Addr string
 }
 
 // Placement asks the applier to start one instance on a host.
@@ -110,6 +118,8 @@ type Placement struct {
 	ReleaseID string
 	Host      string
 	MemoryMB  int
+	// Generation is the process type's restart generation.
+	Generation int
 	// Restarts is carried from the crashed instance this one replaces (+1),
 	// so the backoff keeps growing across replacements.
 	Restarts int
