@@ -97,14 +97,16 @@ func (r Release) EligibleForRollback() bool { return r.Status == ReleaseSucceede
 
 // Formation is the desired count and size of one process type.
 type Formation struct {
-	ID        uuid.UUID
-	App       Ref
-	Type      string
-	Command   string
-	Quantity  int
-	Size      string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID       uuid.UUID
+	App      Ref
+	Type     string
+	Command  string
+	Quantity int
+	Size     string
+	// Generation counts restarts (ps:restart) of this process type.
+	Generation int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // FormationUpdate changes one process type. Quantity is absolute unless
@@ -185,4 +187,38 @@ type HostInfo struct {
 	CPUs          int
 	MemoryMB      int
 	EngineVersion string
+}
+
+// Workload is what the scheduler and router need to know about one app:
+// its current release (nil Release when it has none that runs code), the
+// formation and the hostnames it answers at.
+type Workload struct {
+	App         Ref
+	Maintenance bool
+	Release     *Release
+	Image       string            // the slug's image
+	Commands    map[string]string // process type → command
+	Env         map[string]string // the release's config vars
+	Formation   []Formation
+	Domains     []string // custom hostnames (the built-in one is derived)
+}
+
+// Dyno is one running (or crashed) container of an app.
+type Dyno struct {
+	ID        string // container id
+	Name      string // web.1
+	Type      string
+	State     string // starting, up, crashed, down
+	Command   string
+	Size      string
+	Release   ReleaseRef
+	Host      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ReleaseRef names a release.
+type ReleaseRef struct {
+	ID      uuid.UUID
+	Version int
 }

@@ -13,11 +13,11 @@ import (
 // MaxQuantity bounds one process type's count.
 const MaxQuantity = 1000
 
-const formationCols = `f.id, f.app_id, a.name, f.type, f.command, f.quantity, f.size, f.created_at, f.updated_at`
+const formationCols = `f.id, f.app_id, a.name, f.type, f.command, f.quantity, f.size, f.generation, f.created_at, f.updated_at`
 
 func scanFormation(r pgx.Row) (platform.Formation, error) {
 	var f platform.Formation
-	err := r.Scan(uid(&f.ID), uid(&f.App.ID), &f.App.Name, &f.Type, &f.Command, &f.Quantity, &f.Size, &f.CreatedAt, &f.UpdatedAt)
+	err := r.Scan(uid(&f.ID), uid(&f.App.ID), &f.App.Name, &f.Type, &f.Command, &f.Quantity, &f.Size, &f.Generation, &f.CreatedAt, &f.UpdatedAt)
 	return f, err
 }
 
@@ -102,4 +102,25 @@ func syncFormation(ctx context.Context, tx pgx.Tx, a platform.App, slugID uuid.U
 		return fmt.Errorf("sync formation: %w", err)
 	}
 	return nil
+}
+
+// Restart bumps the restart generation of one process type, or of all of
+// them when typ is empty: the scheduler replaces their dynos (web with
+// surge, so the app keeps serving).
+func (s *Store) Restart(ctx context.Context, actor platform.User, a platform.App, typ string) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE formations SET generation = generation + 1, updated_at = now()
+			WHERE app_id = $1 AND ($2 = '' OR type = $2)`, a.ID, typ)
+		if err != nil {
+			return fmt.Errorf("restart: %w", err)
+		}
+		if tag.RowsAffected() == 0 && typ != "" {
+			return platform.NotFound("formation", fmt.Sprintf("Couldn't find that process type (%s).", typ))
+		}
+		data := map[string]any{}
+		if typ != "" {
+			data["type"] = typ
+		}
+		return appendEvent(ctx, tx, &a.ID, a.Name, "dyno.restart", actor.Email, data)
+	})
 }

@@ -139,3 +139,29 @@ func (s *Store) CountHosts(ctx context.Context) (int, error) {
 	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM hosts`).Scan(&n)
 	return n, err
 }
+
+// SetHostHealth records what the scheduler saw when it last talked to a
+// host. Only a change of health is written (with an event); a healthy host
+// that stays healthy costs nothing.
+func (s *Store) SetHostHealth(ctx context.Context, h platform.Host, healthy bool, reason string) error {
+	if h.Healthy == healthy {
+		return nil
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE hosts SET healthy = $2, updated_at = now(),
+			unhealthy_since = CASE WHEN $2 THEN NULL ELSE now() END,
+			last_seen_at = CASE WHEN $2 THEN now() ELSE last_seen_at END
+			WHERE id = $1 AND healthy <> $2`, h.ID, healthy)
+		if err != nil {
+			return fmt.Errorf("set host health: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // already recorded, or removed
+		}
+		data := map[string]any{"host_id": h.ID, "name": h.Name, "healthy": healthy}
+		if reason != "" {
+			data["reason"] = reason
+		}
+		return appendEvent(ctx, tx, nil, "", "host.health", "pier", data)
+	})
+}

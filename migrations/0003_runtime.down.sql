@@ -1,0 +1,2 @@
+ALTER TABLE formations DROP COLUMN generation;
+DROP TABLE cluster;
