@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -24,13 +25,18 @@ const (
 	LabelRelease  = "pier.release"   // release version
 	LabelRestarts = "pier.restarts"  // crash restarts so far, for backoff
 	LabelMemoryMB = "pier.memory-mb" // the memory limit it was given
+	// LabelCluster is the Pier installation's id: installations sharing an
+	// engine never see each other's containers.
+	LabelCluster    = "pier.cluster"
+	LabelGeneration = "pier.generation" // the process type's restart generation
 )
 
-// Observe lists this engine's Pier containers as the reconciler sees them,
-// on the host with the given id. Labels that don't parse become zero values,
+// Observe lists this engine's containers of the Pier installation cluster
+// as the reconciler sees them, on the host with the given id. Labels that don't parse become zero values,
 // which the reconciler treats as instances to stop.
-func (e *Engine) Observe(ctx context.Context, hostID string) ([]scheduler.Instance, error) {
-	cs, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", LabelInstance))})
+func (e *Engine) Observe(ctx context.Context, cluster, hostID string) ([]scheduler.Instance, error) {
+	cs, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
+		filters.Arg("label", LabelInstance), filters.Arg("label", LabelCluster+"="+cluster))})
 	if err != nil {
 		return nil, fmt.Errorf("docker %s: list containers: %w", e.Endpoint, err)
 	}
@@ -39,8 +45,13 @@ func (e *Engine) Observe(ctx context.Context, hostID string) ([]scheduler.Instan
 		in := scheduler.Instance{
 			ID: c.ID, App: c.Labels[LabelApp], Type: c.Labels[LabelType], Host: hostID,
 			Index: atoi(c.Labels[LabelIndex]), Release: atoi(c.Labels[LabelRelease]),
-			Restarts: atoi(c.Labels[LabelRestarts]), MemoryMB: atoi(c.Labels[LabelMemoryMB]),
+			Restarts: atoi(c.Labels[LabelRestarts]), Generation: atoi(c.Labels[LabelGeneration]), MemoryMB: atoi(c.Labels[LabelMemoryMB]),
 			StartedAt: time.Unix(c.Created, 0).UTC(),
+		}
+		for _, p := range c.Ports {
+			if p.PrivatePort == WebPort && p.Type == "tcp" && p.PublicPort != 0 && p.IP != "" && !strings.Contains(p.IP, ":") {
+				in.Addr = net.JoinHostPort(p.IP, strconv.Itoa(int(p.PublicPort)))
+			}
 		}
 		switch c.State {
 		case "created":

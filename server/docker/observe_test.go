@@ -39,15 +39,16 @@ func TestObserve(t *testing.T) {
 		return c.ID
 	}
 	labels := func(typ, index, release string) map[string]string {
-		return map[string]string{docker.LabelInstance: "x", docker.LabelApp: "app-id-1", docker.LabelAppName: "demo", docker.LabelType: typ,
+		return map[string]string{docker.LabelInstance: "x", docker.LabelCluster: "c1", docker.LabelGeneration: "3", docker.LabelApp: "app-id-1", docker.LabelAppName: "demo", docker.LabelType: typ,
 			docker.LabelIndex: index, docker.LabelRelease: release, docker.LabelRestarts: "2", docker.LabelMemoryMB: "512"}
 	}
 	up := run([]string{"/bin/busybox", "sleep", "60"}, labels("web", "1", "7"), true)
 	crashed := run([]string{"/bin/busybox", "false"}, labels("worker", "1", "7"), true)
 	done := run([]string{"/bin/busybox", "true"}, labels("clock", "1", "6"), true)
 	created := run([]string{"/bin/busybox", "sleep", "60"}, labels("web", "2", "7"), false)
-	garbage := run([]string{"/bin/busybox", "sleep", "60"}, map[string]string{docker.LabelInstance: "x", docker.LabelIndex: "not-a-number"}, true)
+	garbage := run([]string{"/bin/busybox", "sleep", "60"}, map[string]string{docker.LabelInstance: "x", docker.LabelCluster: "c1", docker.LabelIndex: "not-a-number"}, true)
 	notOurs := run([]string{"/bin/busybox", "sleep", "60"}, map[string]string{"other": "thing"}, true)
+	otherCluster := run([]string{"/bin/busybox", "sleep", "60"}, map[string]string{docker.LabelInstance: "x", docker.LabelCluster: "c2"}, true)
 	// Let the short-lived ones finish.
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		a, _ := api.ContainerInspect(ctx, crashed)
@@ -57,7 +58,7 @@ func TestObserve(t *testing.T) {
 		}
 	}
 
-	got, err := e.Observe(ctx, "host-1")
+	got, err := e.Observe(ctx, "c1", "host-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,11 +82,14 @@ func TestObserve(t *testing.T) {
 	check(done, scheduler.Instance{State: scheduler.Exited, App: "app-id-1", Type: "clock", Index: 1, Release: 6})
 	check(created, scheduler.Instance{State: scheduler.Starting, App: "app-id-1", Type: "web", Index: 2, Release: 7})
 	check(garbage, scheduler.Instance{State: scheduler.Up, Healthy: true})
-	if in := byID[up]; in.Restarts != 2 || in.MemoryMB != 512 || in.StartedAt.IsZero() {
+	if in := byID[up]; in.Restarts != 2 || in.Generation != 3 || in.MemoryMB != 512 || in.StartedAt.IsZero() {
 		t.Fatalf("labels not read: %+v", in)
 	}
 	if in := byID[crashed]; in.ExitedAt.IsZero() {
 		t.Fatalf("no exit time: %+v", in)
+	}
+	if _, seen := byID[otherCluster]; seen {
+		t.Error("observed another installation's container")
 	}
 	if _, seen := byID[notOurs]; seen {
 		t.Fatal("a container without Pier's labels was observed")

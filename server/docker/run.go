@@ -1,0 +1,125 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/errdefs"
+	"github.com/docker/go-connections/nat"
+)
+
+// WebPort is the port every dyno is told to listen on ($PORT). Each
+// container has its own network namespace, so one fixed port is enough; the
+// engine publishes it on a free port of the host.
+const WebPort = 5000
+
+// RunSpec describes one dyno container.
+type RunSpec struct {
+	Name  string // container name, unique on the engine
+	Image string
+	// Command is a Procfile line run by /bin/sh -c, as Heroku runs it with
+	// bash -c; empty runs the image's own entrypoint and command.
+	Command  string
+	Env      map[string]string
+	Labels   map[string]string
+	MemoryMB int
+	CPUs     float64
+	// Publish exposes WebPort on HostIP at a port the engine picks.
+	Publish bool
+	HostIP  string
+	// StopTimeout is how long `stop` waits after SIGTERM before SIGKILL.
+	StopTimeout time.Duration
+}
+
+// Run creates and starts a container. A container that was created but
+// failed to start is removed, so a failed Run leaves nothing behind.
+func (e *Engine) Run(ctx context.Context, s RunSpec) (string, error) {
+	cfg := &container.Config{
+		Image:  s.Image,
+		Env:    envList(s.Env),
+		Labels: s.Labels,
+	}
+	if s.Command != "" {
+		own, err := e.ownCommand(ctx, s.Image)
+		if err != nil {
+			return "", err
+		}
+		// The image's own command (what deploys record as web when there is
+		// no Procfile) runs as the image would, without a shell: images
+		// built FROM scratch have none.
+		if s.Command != own {
+			cfg.Entrypoint = []string{"/bin/sh", "-c"}
+			cfg.Cmd = []string{s.Command}
+		}
+	}
+	if s.StopTimeout > 0 {
+		secs := int(s.StopTimeout / time.Second)
+		cfg.StopTimeout = &secs
+	}
+	init := true // tini as PID 1 passes SIGTERM to the command and reaps zombies
+	host := &container.HostConfig{
+		Init: &init,
+		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{
+			"max-size": "10m", "max-file": "2",
+		}},
+		Resources: container.Resources{
+			Memory:   int64(s.MemoryMB) << 20,
+			NanoCPUs: int64(s.CPUs * 1e9),
+		},
+	}
+	if s.MemoryMB > 0 {
+		host.Resources.MemorySwap = host.Resources.Memory // no swap beyond the limit
+	}
+	if s.Publish {
+		port := nat.Port(strconv.Itoa(WebPort) + "/tcp")
+		cfg.ExposedPorts = nat.PortSet{port: struct{}{}}
+		host.PortBindings = nat.PortMap{port: {{HostIP: s.HostIP}}}
+	}
+	created, err := e.api.ContainerCreate(ctx, cfg, host, nil, nil, s.Name)
+	if err != nil {
+		return "", fmt.Errorf("docker %s: create %s: %w", e.Endpoint, s.Name, err)
+	}
+	if err := e.api.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+		_ = e.api.ContainerRemove(context.WithoutCancel(ctx), created.ID, container.RemoveOptions{Force: true})
+		return "", fmt.Errorf("docker %s: start %s: %w", e.Endpoint, s.Name, err)
+	}
+	return created.ID, nil
+}
+
+// ownCommand is the image's ENTRYPOINT and CMD as one shell line.
+func (e *Engine) ownCommand(ctx context.Context, image string) (string, error) {
+	img, err := e.api.ImageInspect(ctx, image)
+	if err != nil {
+		return "", fmt.Errorf("docker %s: inspect image %s: %w", e.Endpoint, image, err)
+	}
+	if img.Config == nil {
+		return "", nil
+	}
+	return shellJoin(append(append([]string(nil), img.Config.Entrypoint...), img.Config.Cmd...)), nil
+}
+
+// Stop stops a container (SIGTERM, then SIGKILL after timeout) and removes
+// it. A container that is already gone is not an error.
+func (e *Engine) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	secs := int(timeout / time.Second)
+	err := e.api.ContainerStop(ctx, id, container.StopOptions{Timeout: &secs})
+	if err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("docker %s: stop %.12s: %w", e.Endpoint, id, err)
+	}
+	err = e.api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
+	if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
+		return fmt.Errorf("docker %s: remove %.12s: %w", e.Endpoint, id, err)
+	}
+	return nil
+}
+
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
