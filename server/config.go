@@ -5,6 +5,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/pier-paas/pier/server/scheduler"
 	"net"
 	"os"
 	"path/filepath"
@@ -22,6 +23,10 @@ type Config struct {
 	AdminPassword string // PIER_ADMIN_PASSWORD
 	RateLimit     int    // PIER_RATE_LIMIT: API requests per hour per user
 	LogLevel      string // PIER_LOG_LEVEL: debug, info, warn, error
+
+	// Scheduler tunes the reconciler (grace period, crash backoff); zero
+	// fields take the production defaults. Not read from the environment.
+	Scheduler scheduler.Options
 }
 
 // DefaultDataDir is ~/.local/share/pier (or $XDG_DATA_HOME/pier). Root gets

@@ -23,10 +23,11 @@ type Server struct {
 	Config Config
 	Logger *slog.Logger
 
-	store  *postgres.Store
-	db     *embedded.Server
-	engine *docker.Engine
-	api    net.Listener
+	store   *postgres.Store
+	db      *embedded.Server
+	engine  *docker.Engine
+	api     net.Listener
+	cluster string // labels this installation's containers
 }
 
 // Run starts everything, serves until ctx ends, then shuts down cleanly:
@@ -61,6 +62,9 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.store = store
+	if s.cluster, err = store.ClusterID(ctx); err != nil {
+		return err
+	}
 	if err := s.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
@@ -88,6 +92,8 @@ func (s *Server) Serve(ctx context.Context) error {
 		api.Images = s.engine
 	}
 	api.Hosts = docker.Prober{}
+	loop := s.newLoop()
+	api.Dynos = loop
 	api.RateLimit = s.Config.RateLimit
 	api.Domain = s.Config.Domain
 	api.AppURL = s.Config.appURL
@@ -107,6 +113,12 @@ func (s *Server) Serve(ctx context.Context) error {
 			s.Logger.Error("token cache stopped following events; tokens are looked up every time", "err", err)
 		}
 	}()
+	loopDone := make(chan struct{})
+	go func() {
+		defer close(loopDone)
+		loop.Run(watchCtx)
+	}()
+	defer func() { stopWatch(); <-loopDone }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("api server: %w", err)

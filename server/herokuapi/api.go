@@ -37,6 +37,8 @@ type API struct {
 	Images ImageInspector
 	// Hosts reaches Docker engines added to the pool.
 	Hosts HostProber
+	// Dynos lists what runs; nil lists nothing.
+	Dynos DynoLister
 
 	users   *limiter
 	logins  *limiter
@@ -110,6 +112,12 @@ func (a *API) routes(e *echo.Echo) {
 
 	e.GET("/apps/:app/addons", a.listAddons)
 	e.GET("/apps/:app/dynos", a.listDynos)
+	e.GET("/apps/:app/dynos/:dyno", a.getDyno)
+	e.DELETE("/apps/:app/dynos", a.restartDynos)
+	e.DELETE("/apps/:app/dynos/:dyno", a.restartDynos)
+	e.DELETE("/apps/:app/formation/:type", a.restartDynos)
+	e.DELETE("/apps/:app/formations/:type", a.restartDynos)
+	e.POST("/apps/:app/dynos/:dyno/actions/stop", a.stopDynoAction)
 	e.GET("/apps/:app/sni-endpoints", a.listSNIEndpoints)
 
 	e.GET("/apps/:app/domains", a.listDomains)

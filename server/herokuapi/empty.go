@@ -14,9 +14,6 @@ import (
 // listAddons: Pier has no add-on marketplace.
 func (a *API) listAddons(c echo.Context) error { return a.emptyAppList(c) }
 
-// listDynos: no containers run until the runtime (scheduler) exists.
-func (a *API) listDynos(c echo.Context) error { return a.emptyAppList(c) }
-
 // listSNIEndpoints: no certificates can be uploaded until the router exists.
 func (a *API) listSNIEndpoints(c echo.Context) error { return a.emptyAppList(c) }
 

@@ -1,0 +1,160 @@
+package dynos
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"sync"
+
+	"github.com/pier-paas/pier/server/docker"
+	"github.com/pier-paas/pier/server/platform"
+	"github.com/pier-paas/pier/server/scheduler"
+)
+
+// maxParallelStarts bounds container creation per round: engines slow
+// down badly under many concurrent creates.
+const maxParallelStarts = 8
+
+// apply performs a plan: stops first, in the background (each may wait out
+// the stop timeout), then placements, a few at a time. A step that fails is
+// logged and left for the next round, which plans again from what really
+// runs.
+func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance, plan scheduler.Plan) {
+	byID := make(map[string]*scheduler.Instance, len(observed))
+	for i := range observed {
+		byID[observed[i].ID] = &observed[i]
+	}
+	var started []scheduler.Instance
+	l.mu.Lock()
+	for _, s := range plan.Stop {
+		in := byID[s.InstanceID]
+		if in == nil || l.stopping[in.ID] {
+			continue
+		}
+		e := l.engines[in.Host]
+		if e == nil {
+			continue // unreachable: stopped once it is back, or never
+		}
+		l.stopping[in.ID] = true
+		started = append(started, *in)
+		l.Logger.Info("stopping dyno", "app", appName(w, in.App), "dyno", fmt.Sprintf("%s.%d", in.Type, in.Index),
+			"release", in.Release, "host", w.hosts[in.Host].Name, "reason", s.Reason)
+		l.wg.Add(1)
+		go l.stop(ctx, e.engine, *in)
+	}
+	l.mu.Unlock()
+	if len(started) > 0 {
+		l.publish(w, observed) // the router lets go of them before SIGTERM
+	}
+
+	sem := make(chan struct{}, maxParallelStarts)
+	var wg sync.WaitGroup
+	for _, p := range plan.Place {
+		a, h := w.apps[p.App], w.hosts[p.Host]
+		c := l.engines[p.Host]
+		if a == nil || a.Release == nil || a.Release.Version != p.Release || c == nil {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(e Engine) {
+			defer func() { <-sem; wg.Done() }()
+			spec := l.runSpec(a, h, p, w.size(p.App, p.Type))
+			if _, err := e.Run(ctx, spec); err != nil {
+				l.Logger.Warn("could not start dyno", "app", a.App.Name, "dyno", dynoName(p.Type, p.Index), "host", h.Name, "err", err)
+				return
+			}
+			l.Logger.Info("started dyno", "app", a.App.Name, "dyno", dynoName(p.Type, p.Index), "release", p.Release, "host", h.Name)
+		}(c.engine)
+	}
+	wg.Wait()
+	for _, p := range plan.Pending {
+		l.Logger.Info("dyno pending", "app", appName(w, p.App), "dyno", dynoName(p.Type, p.Index), "reason", p.Reason)
+	}
+}
+
+// stop drains a web dyno, then stops and removes its container.
+func (l *Loop) stop(ctx context.Context, e Engine, in scheduler.Instance) {
+	defer l.wg.Done()
+	defer func() {
+		l.mu.Lock()
+		delete(l.stopping, in.ID)
+		l.mu.Unlock()
+		l.Wake()
+	}()
+	if l.Drain != nil && in.Addr != "" && in.State == scheduler.Up {
+		l.Drain(ctx, in.Addr)
+	}
+	if err := e.Stop(ctx, in.ID, l.StopTimeout); err != nil && ctx.Err() == nil {
+		l.Logger.Warn("could not stop dyno", "container", in.ID[:min(12, len(in.ID))], "err", err)
+	}
+}
+
+// runSpec is the container for one placement: Heroku's environment, the
+// dyno size's limits, and the labels observation reads back.
+func (l *Loop) runSpec(a *platform.Workload, h platform.Host, p scheduler.Placement, size platform.DynoSize) docker.RunSpec {
+	name := dynoName(p.Type, p.Index)
+	env := make(map[string]string, len(a.Env)+3)
+	for k, v := range a.Env {
+		env[k] = v
+	}
+	env["PORT"] = strconv.Itoa(docker.WebPort)
+	env["DYNO"] = name
+	env["PIER_RELEASE"] = "v" + strconv.Itoa(p.Release)
+	cpus := size.CPUs
+	if h.CPUs > 0 && cpus > float64(h.CPUs) {
+		cpus = float64(h.CPUs)
+	}
+	return docker.RunSpec{
+		Name:    fmt.Sprintf("%s.%s.v%d.%s", a.App.Name, name, p.Release, randomSuffix()),
+		Image:   a.Image,
+		Command: a.Commands[p.Type],
+		Env:     env,
+		Labels: map[string]string{
+			docker.LabelInstance: name, docker.LabelCluster: l.Cluster, docker.LabelGeneration: strconv.Itoa(p.Generation), docker.LabelApp: p.App, docker.LabelAppName: a.App.Name,
+			docker.LabelType: p.Type, docker.LabelIndex: strconv.Itoa(p.Index), docker.LabelRelease: strconv.Itoa(p.Release),
+			docker.LabelRestarts: strconv.Itoa(p.Restarts), docker.LabelMemoryMB: strconv.Itoa(p.MemoryMB),
+		},
+		MemoryMB:    size.MemoryMB,
+		CPUs:        cpus,
+		Publish:     p.Type == "web",
+		HostIP:      HostIP(h.Endpoint),
+		StopTimeout: l.StopTimeout,
+	}
+}
+
+// HostIP is the address a host's published ports are bound to and reached
+// at: loopback for a local socket, the engine's own address for TCP.
+func HostIP(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme == "unix" || u.Scheme == "npipe" {
+		return "127.0.0.1"
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.String()
+	}
+	if ips, err := net.LookupIP(host); err == nil && len(ips) > 0 {
+		return ips[0].String()
+	}
+	return "127.0.0.1"
+}
+
+func dynoName(typ string, index int) string { return typ + "." + strconv.Itoa(index) }
+
+func appName(w world, id string) string {
+	if a := w.apps[id]; a != nil {
+		return a.App.Name
+	}
+	return id
+}
+
+func randomSuffix() string {
+	var b [3]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

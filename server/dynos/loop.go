@@ -1,0 +1,168 @@
+// Package dynos keeps every app's formation running. Its Loop observes the
+// Docker hosts, asks scheduler.Reconcile for a plan and applies it, and
+// publishes what runs where for the router and the API.
+//
+// Every server runs the loop's observing half, so each server's router and
+// API see the dynos; only the server holding the scheduler lease (a
+// Postgres advisory lock) writes host health and starts or stops
+// containers.
+package dynos
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pier-paas/pier/server/docker"
+	"github.com/pier-paas/pier/server/platform"
+	"github.com/pier-paas/pier/server/scheduler"
+)
+
+// Store is the state the loop reads, and the host health it writes.
+type Store interface {
+	Workloads(ctx context.Context) ([]platform.Workload, error)
+	Hosts(ctx context.Context) ([]platform.Host, error)
+	SetHostHealth(ctx context.Context, h platform.Host, healthy bool, reason string) error
+	Follow(ctx context.Context, after int64, fn func(platform.Event), live func(bool)) error
+	LastEventID(ctx context.Context) (int64, error)
+}
+
+// Engine is one Docker host as the loop uses it.
+type Engine interface {
+	Observe(ctx context.Context, cluster, hostID string) ([]scheduler.Instance, error)
+	Run(ctx context.Context, s docker.RunSpec) (string, error)
+	Stop(ctx context.Context, id string, timeout time.Duration) error
+	Watch(ctx context.Context, cluster string, changed func()) error
+	Close() error
+}
+
+// Lease is the scheduler lock; see postgres.Lease.
+type Lease interface {
+	Check(ctx context.Context) error
+	Release()
+}
+
+// Loop is the scheduler loop. Set the fields, then call Run.
+type Loop struct {
+	Store Store
+	// Cluster is this installation's id; only containers labelled with it
+	// are Pier's to adopt or stop.
+	Cluster string
+	// Connect reaches a host's engine by its endpoint.
+	Connect func(ctx context.Context, endpoint string) (Engine, error)
+	// Lead tries to take the scheduler lease; (nil, nil) means another
+	// server holds it. A nil Lead makes this loop observe only.
+	Lead   func(ctx context.Context) (Lease, error)
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Options tune the reconciler.
+	Options  scheduler.Options
+	Strategy scheduler.Strategy
+	// Resync bounds how long the loop sleeps with nothing to wake it (10s).
+	Resync time.Duration
+	// StopTimeout is the grace between SIGTERM and SIGKILL (30s).
+	StopTimeout time.Duration
+	// Drain, when set, is called after a web dyno leaves the routes and
+	// before it is sent SIGTERM; it returns once its requests are done.
+	Drain func(ctx context.Context, addr string)
+	// Published is called with each new snapshot.
+	Published func(*Snapshot)
+
+	wakec    chan struct{}
+	snap     atomic.Pointer[Snapshot]
+	engines  map[string]*hostConn // host id → connection
+	lastSeen map[string][]scheduler.Instance
+	health   *healthChecks
+	lease    Lease
+	leadTry  time.Time
+
+	mu       sync.Mutex
+	stopping map[string]bool // container ids being stopped
+	wg       sync.WaitGroup
+}
+
+// Snapshot returns what the loop last saw; never nil after Run started.
+func (l *Loop) Snapshot() *Snapshot {
+	if s := l.snap.Load(); s != nil {
+		return s
+	}
+	return &Snapshot{}
+}
+
+// Wake makes the loop run a round now.
+func (l *Loop) Wake() {
+	select {
+	case l.wakec <- struct{}{}:
+	default:
+	}
+}
+
+func (l *Loop) init() {
+	if l.Now == nil {
+		l.Now = time.Now
+	}
+	if l.Logger == nil {
+		l.Logger = slog.New(slog.DiscardHandler)
+	}
+	if l.Resync <= 0 {
+		l.Resync = 10 * time.Second
+	}
+	if l.StopTimeout <= 0 {
+		l.StopTimeout = 30 * time.Second
+	}
+	l.wakec = make(chan struct{}, 1)
+	l.engines = map[string]*hostConn{}
+	l.lastSeen = map[string][]scheduler.Instance{}
+	l.stopping = map[string]bool{}
+	l.health = newHealthChecks(l.Now)
+}
+
+// Run loops until ctx ends, then waits for stops in flight and gives up the
+// lease. Containers keep running: the next server adopts them.
+func (l *Loop) Run(ctx context.Context) error {
+	l.init()
+	defer func() {
+		l.wg.Wait()
+		for id, c := range l.engines {
+			c.close()
+			delete(l.engines, id)
+		}
+		if l.lease != nil {
+			l.lease.Release()
+		}
+	}()
+	go l.follow(ctx)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		case <-l.wakec:
+		}
+		next := l.round(ctx)
+		timer.Reset(next)
+	}
+}
+
+// follow wakes the loop on every event-log entry (a release, a scale, a
+// host change) until ctx ends, resuming after errors.
+func (l *Loop) follow(ctx context.Context) {
+	for ctx.Err() == nil {
+		last, err := l.Store.LastEventID(ctx)
+		if err == nil {
+			err = l.Store.Follow(ctx, last, func(platform.Event) { l.Wake() }, func(bool) { l.Wake() })
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		l.Logger.Warn("scheduler stopped following the event log; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package dynos
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/pier-paas/pier/server/platform"
+	"github.com/pier-paas/pier/server/scheduler"
+)
+
+// Snapshot is what one round saw: the workloads and every observed dyno,
+// with web health checked. It is immutable once published.
+type Snapshot struct {
+	Taken     time.Time
+	Workloads []platform.Workload
+	// Instances by app id, sorted by type and index.
+	Instances map[string][]scheduler.Instance
+	hostNames map[string]string
+	endpoints map[string]string
+	stopping  map[string]bool
+}
+
+// publish builds and stores this round's snapshot.
+func (l *Loop) publish(w world, observed []scheduler.Instance) {
+	s := &Snapshot{Taken: l.Now(), Instances: map[string][]scheduler.Instance{}, hostNames: map[string]string{}, endpoints: map[string]string{}}
+	for _, a := range w.apps {
+		s.Workloads = append(s.Workloads, *a)
+	}
+	sort.Slice(s.Workloads, func(i, j int) bool { return s.Workloads[i].App.Name < s.Workloads[j].App.Name })
+	for _, in := range observed {
+		s.Instances[in.App] = append(s.Instances[in.App], in)
+	}
+	for _, list := range s.Instances {
+		sort.Slice(list, func(i, j int) bool {
+			if list[i].Type != list[j].Type {
+				return list[i].Type < list[j].Type
+			}
+			if list[i].Index != list[j].Index {
+				return list[i].Index < list[j].Index
+			}
+			return list[i].Release > list[j].Release
+		})
+	}
+	for id, h := range w.hosts {
+		s.hostNames[id] = h.Name
+		s.endpoints[id] = h.Endpoint
+	}
+	l.mu.Lock()
+	s.stopping = make(map[string]bool, len(l.stopping))
+	for id := range l.stopping {
+		s.stopping[id] = true
+	}
+	l.mu.Unlock()
+	l.snap.Store(s)
+	if l.Published != nil {
+		l.Published(s)
+	}
+}
+
+// Serving lists an app's web dynos that may take requests: up, healthy and
+// not being stopped.
+func (s *Snapshot) Serving(appID string) []scheduler.Instance {
+	var out []scheduler.Instance
+	for _, in := range s.Instances[appID] {
+		if in.Type == "web" && in.State == scheduler.Up && in.Healthy && in.Addr != "" && !s.stopping[in.ID] {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// Dynos lists an app's dynos as the API shows them.
+func (s *Snapshot) Dynos(appID uuid.UUID) []platform.Dyno {
+	var w *platform.Workload
+	for i := range s.Workloads {
+		if s.Workloads[i].App.ID == appID {
+			w = &s.Workloads[i]
+		}
+	}
+	var out []platform.Dyno
+	for _, in := range s.Instances[appID.String()] {
+		d := platform.Dyno{
+			ID: in.ID, Name: fmt.Sprintf("%s.%d", in.Type, in.Index), Type: in.Type, State: dynoState(in, s.stopping[in.ID]),
+			Release: platform.ReleaseRef{Version: in.Release}, Host: s.hostNames[in.Host], CreatedAt: in.StartedAt, UpdatedAt: in.StartedAt,
+		}
+		if !in.ExitedAt.IsZero() {
+			d.UpdatedAt = in.ExitedAt
+		}
+		if w != nil {
+			d.Command = w.Commands[in.Type]
+			d.Size = platform.DefaultSize
+			for _, f := range w.Formation {
+				if f.Type == in.Type {
+					d.Size = f.Size
+				}
+			}
+			if w.Release != nil && w.Release.Version == in.Release {
+				d.Release.ID = w.Release.ID
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// dynoState words an instance's state as Heroku does.
+func dynoState(in scheduler.Instance, stopping bool) string {
+	switch {
+	case stopping:
+		return "down"
+	case in.State == scheduler.Up && (in.Healthy || in.Type != "web"):
+		return "up"
+	case in.State == scheduler.Up, in.State == scheduler.Starting:
+		return "starting"
+	case in.State == scheduler.Crashed:
+		return "crashed"
+	}
+	return "down"
+}
+
+// Dynos lists an app's dynos from the last snapshot.
+func (l *Loop) Dynos(appID uuid.UUID) []platform.Dyno { return l.Snapshot().Dynos(appID) }
+
+// StopDyno stops every container of one dyno (web.1) of an app, in the
+// background; the scheduler then starts a fresh one, as Heroku does after
+// `ps:stop` or `ps:restart web.1`. It reports how many it is stopping.
+func (l *Loop) StopDyno(appID uuid.UUID, name string) int {
+	s := l.Snapshot()
+	n := 0
+	for _, in := range s.Instances[appID.String()] {
+		if dynoName(in.Type, in.Index) != name {
+			continue
+		}
+		endpoint := s.endpoints[in.Host]
+		if endpoint == "" {
+			continue
+		}
+		n++
+		go func(in scheduler.Instance) {
+			ctx, cancel := context.WithTimeout(context.Background(), l.StopTimeout+10*time.Second)
+			defer cancel()
+			e, err := l.Connect(ctx, endpoint)
+			if err != nil {
+				l.Logger.Warn("could not stop dyno", "dyno", name, "err", err)
+				return
+			}
+			defer e.Close()
+			if err := e.Stop(ctx, in.ID, l.StopTimeout); err != nil {
+				l.Logger.Warn("could not stop dyno", "dyno", name, "err", err)
+			}
+			l.Wake()
+		}(in)
+	}
+	return n
+}
