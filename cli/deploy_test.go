@@ -8,7 +8,7 @@ import (
 
 func testDeploy(t *testing.T, e *env) {
 	dockertest.Engine(t) // the server reads images from the same local engine
-	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY Procfile /app/Procfile\nWORKDIR /app\n",
+	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY Procfile /app/Procfile\nWORKDIR /app\n",
 		map[string]string{"Procfile": "web: /bin/busybox httpd -f -p $PORT\nclock: /bin/busybox sleep 60\n"})
 	e.startServer()
 	u := e.login("admin@example.com", adminPassword)

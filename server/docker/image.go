@@ -34,7 +34,12 @@ func (e *Engine) ProcessTypes(ctx context.Context, image string) (map[string]str
 		}
 		command = append(append(command, img.Config.Entrypoint...), img.Config.Cmd...)
 	}
-	data, err := e.readFile(ctx, image, path.Join(workdir, "Procfile"))
+	probe, err := e.probe(ctx, image)
+	if err != nil {
+		return nil, err
+	}
+	defer probe.remove(ctx)
+	data, err := probe.readFile(ctx, path.Join(workdir, "Procfile"))
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +51,12 @@ func (e *Engine) ProcessTypes(ctx context.Context, image string) (map[string]str
 		if len(p) == 0 {
 			return nil, platform.Invalid("The image's %s names no process types.", path.Join(workdir, "Procfile"))
 		}
+		// Procfile lines run under /bin/sh -c, as Heroku runs them with bash.
+		if _, err := e.api.ContainerStatPath(ctx, probe.id, "/bin/sh"); errdefs.IsNotFound(err) {
+			return nil, platform.Invalid("Image %s has a Procfile but no /bin/sh to run its commands with; add a shell to the image, or remove the Procfile to run the image's own command as web.", image)
+		} else if err != nil {
+			return nil, fmt.Errorf("inspect image %s: %w", image, err)
+		}
 		return p.Map(), nil
 	}
 	if len(command) == 0 {
@@ -54,20 +65,33 @@ func (e *Engine) ProcessTypes(ctx context.Context, image string) (map[string]str
 	return map[string]string{"web": shellJoin(command)}, nil
 }
 
-// readFile copies one file out of an image through a container that is
-// created but never started. A missing file is (nil, nil).
-func (e *Engine) readFile(ctx context.Context, image, file string) ([]byte, error) {
+// probeContainer is a container created from an image but never started,
+// to read the image's files through.
+type probeContainer struct {
+	e     *Engine
+	id    string
+	image string
+}
+
+func (e *Engine) probe(ctx context.Context, image string) (*probeContainer, error) {
 	// A command is required to create a container from an image without one;
 	// it never runs.
 	created, err := e.api.ContainerCreate(ctx, &container.Config{Image: image, Cmd: []string{"/pier-probe"}, Entrypoint: []string{}},
 		&container.HostConfig{NetworkMode: "none"}, nil, nil, "")
 	if err != nil {
-		return nil, fmt.Errorf("read %s from %s: %w", file, image, err)
+		return nil, fmt.Errorf("read image %s: %w", image, err)
 	}
-	defer func() {
-		_ = e.api.ContainerRemove(context.WithoutCancel(ctx), created.ID, container.RemoveOptions{Force: true})
-	}()
-	rc, _, err := e.api.CopyFromContainer(ctx, created.ID, file)
+	return &probeContainer{e: e, id: created.ID, image: image}, nil
+}
+
+func (p *probeContainer) remove(ctx context.Context) {
+	_ = p.e.api.ContainerRemove(context.WithoutCancel(ctx), p.id, container.RemoveOptions{Force: true})
+}
+
+// readFile copies one file out of the image. A missing file is (nil, nil).
+func (p *probeContainer) readFile(ctx context.Context, file string) ([]byte, error) {
+	image := p.image
+	rc, _, err := p.e.api.CopyFromContainer(ctx, p.id, file)
 	if errdefs.IsNotFound(err) {
 		return nil, nil
 	}

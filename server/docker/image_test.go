@@ -11,7 +11,7 @@ import (
 
 func TestProcessTypesFromProcfile(t *testing.T) {
 	e := dockertest.Engine(t)
-	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY Procfile /app/Procfile\nWORKDIR /app\nCMD [\"/bin/busybox\", \"sleep\", \"1\"]\n",
+	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY Procfile /app/Procfile\nWORKDIR /app\nCMD [\"/bin/busybox\", \"sleep\", \"1\"]\n",
 		map[string]string{"Procfile": "# demo\nweb: /bin/busybox httpd -f -p $PORT\nworker: /bin/busybox sleep 3600\n"})
 	pt, err := e.ProcessTypes(context.Background(), img)
 	if err != nil {
@@ -51,5 +51,17 @@ func TestProcessTypesBadImages(t *testing.T) {
 	_, err = e.ProcessTypes(ctx, none)
 	if platform.KindOf(err) != platform.KindInvalid || !strings.Contains(err.Error(), "no command") {
 		t.Fatalf("image without Procfile or command: %v", err)
+	}
+}
+
+// Procfile lines run under /bin/sh -c: an image without a shell is refused
+// at deploy time, not left crash-looping.
+func TestProcfileNeedsAShell(t *testing.T) {
+	e := dockertest.Engine(t)
+	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY Procfile /Procfile\n",
+		map[string]string{"Procfile": "web: /bin/busybox httpd -f -p $PORT\n"})
+	_, err := e.ProcessTypes(context.Background(), img)
+	if platform.KindOf(err) != platform.KindInvalid || !strings.Contains(err.Error(), "no /bin/sh") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/errdefs"
 	"github.com/pier-paas/pier/server/scheduler"
 )
 
@@ -64,7 +65,9 @@ func (e *Engine) Observe(ctx context.Context, cluster, hostID string) ([]schedul
 		case "restarting":
 			in.State = scheduler.Crashed
 		default: // exited, dead, removing, paused
-			if err := e.finished(ctx, c.ID, &in); err != nil {
+			if err := e.finished(ctx, c.ID, &in); errdefs.IsNotFound(err) {
+				continue // removed since the list: gone is what it is
+			} else if err != nil {
 				return nil, err
 			}
 		}
