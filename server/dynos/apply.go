@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/platform"
@@ -19,11 +20,11 @@ import (
 // down badly under many concurrent creates.
 const maxParallelStarts = 8
 
-// apply performs a plan: stops first, in the background (each may wait out
+// apply performs a plan and reports whether it did anything: stops first, in the background (each may wait out
 // the stop timeout), then placements, a few at a time. A step that fails is
 // logged and left for the next round, which plans again from what really
 // runs.
-func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance, plan scheduler.Plan) {
+func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance, plan scheduler.Plan) (acted bool) {
 	byID := make(map[string]*scheduler.Instance, len(observed))
 	for i := range observed {
 		byID[observed[i].ID] = &observed[i]
@@ -53,28 +54,52 @@ func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance
 
 	sem := make(chan struct{}, maxParallelStarts)
 	var wg sync.WaitGroup
-	for _, p := range plan.Place {
+	now := l.Now()
+	errs := make([]error, len(plan.Place))
+	tried := make([]bool, len(plan.Place))
+	for i, p := range plan.Place {
 		a, h := w.apps[p.App], w.hosts[p.Host]
 		c := l.engines[p.Host]
 		if a == nil || a.Release == nil || a.Release.Version != p.Release || c == nil {
 			continue
 		}
+		if f, ok := l.failed[slotOf(p)]; ok && now.Before(f.until) {
+			continue // failed lately: wait out its backoff
+		}
+		tried[i] = true
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(e Engine) {
 			defer func() { <-sem; wg.Done() }()
 			spec := l.runSpec(a, h, p, w.size(p.App, p.Type))
-			if _, err := e.Run(ctx, spec); err != nil {
-				l.Logger.Warn("could not start dyno", "app", a.App.Name, "dyno", dynoName(p.Type, p.Index), "host", h.Name, "err", err)
-				return
+			if _, errs[i] = e.Run(ctx, spec); errs[i] == nil {
+				l.Logger.Info("started dyno", "app", a.App.Name, "dyno", dynoName(p.Type, p.Index), "release", p.Release, "host", h.Name)
 			}
-			l.Logger.Info("started dyno", "app", a.App.Name, "dyno", dynoName(p.Type, p.Index), "release", p.Release, "host", h.Name)
 		}(c.engine)
 	}
 	wg.Wait()
+	for i, p := range plan.Place {
+		if !tried[i] {
+			continue
+		}
+		if errs[i] == nil {
+			delete(l.failed, slotOf(p))
+			continue
+		}
+		f := l.failed[slotOf(p)]
+		f.n++
+		f.until = now.Add(min(time.Second<<min(f.n-1, 6), time.Minute))
+		l.failed[slotOf(p)] = f
+		l.Logger.Warn("could not start dyno", "app", appName(w, p.App), "dyno", dynoName(p.Type, p.Index),
+			"host", w.hosts[p.Host].Name, "attempt", f.n, "retry_in", f.until.Sub(now).String(), "err", errs[i])
+	}
 	for _, p := range plan.Pending {
 		l.Logger.Info("dyno pending", "app", appName(w, p.App), "dyno", dynoName(p.Type, p.Index), "reason", p.Reason)
 	}
+	for _, t := range tried {
+		acted = acted || t
+	}
+	return acted || len(started) > 0
 }
 
 // stop drains a web dyno, then stops and removes its container.
@@ -142,6 +167,36 @@ func HostIP(endpoint string) string {
 		return ips[0].String()
 	}
 	return "127.0.0.1"
+}
+
+// slot names one wanted dyno; failed starts back off per slot.
+type slot struct {
+	app, typ string
+	index    int
+}
+
+type failure struct {
+	n     int
+	until time.Time
+}
+
+func slotOf(p scheduler.Placement) slot { return slot{p.App, p.Type, p.Index} }
+
+// nextRetry is how long until the earliest failed start may be retried.
+func (l *Loop) nextRetry() time.Duration {
+	var next time.Duration
+	now := l.Now()
+	for k, f := range l.failed {
+		d := f.until.Sub(now)
+		if d < -time.Hour {
+			delete(l.failed, k) // long forgotten
+			continue
+		}
+		if d > 0 && (next == 0 || d < next) {
+			next = d
+		}
+	}
+	return next
 }
 
 func dynoName(typ string, index int) string { return typ + "." + strconv.Itoa(index) }

@@ -78,6 +78,8 @@ type Loop struct {
 	lease    Lease
 	leadTry  time.Time
 
+	failed map[slot]failure // placements that failed lately
+
 	mu       sync.Mutex
 	stopping map[string]bool // container ids being stopped
 	wg       sync.WaitGroup
@@ -116,6 +118,7 @@ func (l *Loop) init() {
 	l.engines = map[string]*hostConn{}
 	l.lastSeen = map[string][]scheduler.Instance{}
 	l.stopping = map[string]bool{}
+	l.failed = map[slot]failure{}
 	l.health = newHealthChecks(l.Now)
 }
 

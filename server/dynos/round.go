@@ -21,11 +21,17 @@ const (
 // reconcile and apply. It returns how long to sleep before the next.
 func (l *Loop) round(ctx context.Context) time.Duration {
 	hosts, err := l.Store.Hosts(ctx)
+	if ctx.Err() != nil {
+		return time.Second
+	}
 	if err != nil {
 		l.Logger.Warn("scheduler could not read hosts", "err", err)
 		return time.Second
 	}
 	workloads, err := l.Store.Workloads(ctx)
+	if ctx.Err() != nil {
+		return time.Second
+	}
 	if err != nil {
 		l.Logger.Warn("scheduler could not read workloads", "err", err)
 		return time.Second
@@ -49,9 +55,11 @@ func (l *Loop) round(ctx context.Context) time.Duration {
 	if plan.NextWake > 0 && plan.NextWake < next {
 		next = plan.NextWake
 	}
-	if len(plan.Place) > 0 || len(plan.Stop) > 0 {
-		l.apply(ctx, w, observed, plan)
+	if (len(plan.Place) > 0 || len(plan.Stop) > 0) && l.apply(ctx, w, observed, plan) {
 		next = min(next, soon)
+	}
+	if r := l.nextRetry(); r > 0 && r < next {
+		next = r
 	}
 	return next
 }
