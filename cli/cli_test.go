@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/pier-paas/pier/server/docker/dockertest"
 	"github.com/pier-paas/pier/server/postgres/pgtest"
 )
 
@@ -130,6 +132,24 @@ func (e *env) startServer() {
 	}
 }
 
+// removeDynos removes the containers a test server started.
+func removeDynos(t *testing.T, dbURL string) {
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Errorf("read the cluster id: %v", err)
+		return
+	}
+	defer conn.Close(context.Background())
+	var cluster string
+	if err := conn.QueryRow(context.Background(), `SELECT id::text FROM cluster`).Scan(&cluster); err != nil {
+		t.Errorf("read the cluster id: %v", err)
+		return
+	}
+	if err := dockertest.RemoveCluster(cluster); err != nil && os.Getenv("CI") != "" {
+		t.Errorf("remove the test's containers: %v", err)
+	}
+}
+
 func (e *env) tryServer(dbURL string) (string, error) {
 	t := e.t
 	e.port = freePort(t)
@@ -160,6 +180,7 @@ func (e *env) tryServer(dbURL string) (string, error) {
 		if t.Failed() {
 			t.Logf("pier server output:\n%s", logs.String())
 		}
+		removeDynos(t, dbURL)
 	})
 	deadline := time.Now().Add(60 * time.Second)
 	for {

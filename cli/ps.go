@@ -63,7 +63,7 @@ func showFormation(c *cli.Context) error {
 	}
 	printHeading(w, appLabel(app)+" Formation")
 	printTable(w, []string{"Type", "Quantity", "Size", "Command"}, rows)
-	return nil
+	return printDynos(c, cl, app)
 }
 
 // scaleArg is the heroku CLI's syntax: web=2, worker+1, web-1, web=2:Standard-2X

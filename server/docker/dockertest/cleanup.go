@@ -1,0 +1,32 @@
+package dockertest
+
+import (
+	"context"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
+	"github.com/pier-paas/pier/server/docker"
+)
+
+// RemoveCluster force-removes the containers a Pier installation (by its
+// cluster id) left on the local engine, for tests that run a whole server.
+func RemoveCluster(cluster string) error {
+	c, err := client.NewClientWithOpts(client.WithHost(docker.DefaultEndpoint()), client.WithAPIVersionNegotiation())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx := context.Background()
+	cs, err := c.ContainerList(ctx, container.ListOptions{All: true,
+		Filters: filters.NewArgs(filters.Arg("label", docker.LabelCluster+"="+cluster))})
+	if err != nil {
+		return err
+	}
+	for _, x := range cs {
+		if err := c.ContainerRemove(ctx, x.ID, container.RemoveOptions{Force: true}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
