@@ -15,16 +15,22 @@ import (
 	"github.com/pier-paas/pier/server/platform"
 )
 
-// ProcessTypes reads what an image runs, as Heroku reads a slug: the
+// ReadImage reads what an image runs, as Heroku reads a slug: the
 // Procfile in the image's working directory, else the image's own command as
-// `web`. The image must be on this engine already (nothing is pulled).
-func (e *Engine) ProcessTypes(ctx context.Context, image string) (map[string]string, error) {
+// `web`; and the image's id, which releases run so that a moved tag can't
+// change them. The image must be on this engine already (nothing is pulled).
+func (e *Engine) ReadImage(ctx context.Context, image string) (platform.Image, error) {
+	types, id, err := e.processTypes(ctx, image)
+	return platform.Image{ID: id, ProcessTypes: types}, err
+}
+
+func (e *Engine) processTypes(ctx context.Context, image string) (map[string]string, string, error) {
 	img, err := e.api.ImageInspect(ctx, image)
 	if errdefs.IsNotFound(err) {
-		return nil, platform.Invalid("Image %s is not on the Docker host %s: build, load or pull it there first.", image, e.Endpoint)
+		return nil, "", platform.Invalid("Image %s is not on the Docker host %s: build, load or pull it there first.", image, e.Endpoint)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("inspect image %s: %w", image, err)
+		return nil, "", fmt.Errorf("inspect image %s: %w", image, err)
 	}
 	workdir := "/"
 	var command []string
@@ -36,33 +42,33 @@ func (e *Engine) ProcessTypes(ctx context.Context, image string) (map[string]str
 	}
 	probe, err := e.probe(ctx, image)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer probe.remove(ctx)
 	data, err := probe.readFile(ctx, path.Join(workdir, "Procfile"))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if data != nil {
 		p, err := procfile.Parse(data)
 		if err != nil {
-			return nil, platform.Invalid("The image's %s is not valid: %v", path.Join(workdir, "Procfile"), err)
+			return nil, "", platform.Invalid("The image's %s is not valid: %v", path.Join(workdir, "Procfile"), err)
 		}
 		if len(p) == 0 {
-			return nil, platform.Invalid("The image's %s names no process types.", path.Join(workdir, "Procfile"))
+			return nil, "", platform.Invalid("The image's %s names no process types.", path.Join(workdir, "Procfile"))
 		}
 		// Procfile lines run under /bin/sh -c, as Heroku runs them with bash.
 		if _, err := e.api.ContainerStatPath(ctx, probe.id, "/bin/sh"); errdefs.IsNotFound(err) {
-			return nil, platform.Invalid("Image %s has a Procfile but no /bin/sh to run its commands with; add a shell to the image, or remove the Procfile to run the image's own command as web.", image)
+			return nil, "", platform.Invalid("Image %s has a Procfile but no /bin/sh to run its commands with; add a shell to the image, or remove the Procfile to run the image's own command as web.", image)
 		} else if err != nil {
-			return nil, fmt.Errorf("inspect image %s: %w", image, err)
+			return nil, "", fmt.Errorf("inspect image %s: %w", image, err)
 		}
-		return p.Map(), nil
+		return p.Map(), img.ID, nil
 	}
 	if len(command) == 0 {
-		return nil, platform.Invalid("Image %s has no Procfile in its working directory (%s) and no command to run as web.", image, workdir)
+		return nil, "", platform.Invalid("Image %s has no Procfile in its working directory (%s) and no command to run as web.", image, workdir)
 	}
-	return map[string]string{"web": shellJoin(command)}, nil
+	return map[string]string{"web": shellJoin(command)}, img.ID, nil
 }
 
 // probeContainer is a container created from an image but never started,

@@ -13,7 +13,8 @@ func TestProcessTypesFromProcfile(t *testing.T) {
 	e := dockertest.Engine(t)
 	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY Procfile /app/Procfile\nWORKDIR /app\nCMD [\"/bin/busybox\", \"sleep\", \"1\"]\n",
 		map[string]string{"Procfile": "# demo\nweb: /bin/busybox httpd -f -p $PORT\nworker: /bin/busybox sleep 3600\n"})
-	pt, err := e.ProcessTypes(context.Background(), img)
+	x, err := e.ReadImage(context.Background(), img)
+	pt := x.ProcessTypes
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +26,8 @@ func TestProcessTypesFromProcfile(t *testing.T) {
 func TestProcessTypesFromImageCommand(t *testing.T) {
 	e := dockertest.Engine(t)
 	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT [\"/bin/busybox\"]\nCMD [\"httpd\", \"-f\", \"-h\", \"/var/www dir\"]\n", nil)
-	pt, err := e.ProcessTypes(context.Background(), img)
+	x, err := e.ReadImage(context.Background(), img)
+	pt := x.ProcessTypes
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,18 +39,18 @@ func TestProcessTypesFromImageCommand(t *testing.T) {
 func TestProcessTypesBadImages(t *testing.T) {
 	e := dockertest.Engine(t)
 	ctx := context.Background()
-	_, err := e.ProcessTypes(ctx, "pier-test/does-not-exist:nope")
+	_, err := e.ReadImage(ctx, "pier-test/does-not-exist:nope")
 	if platform.KindOf(err) != platform.KindInvalid || !strings.Contains(err.Error(), "is not on the Docker host") {
 		t.Fatalf("missing image: %v", err)
 	}
 	bad := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY Procfile /Procfile\nCMD [\"/bin/busybox\"]\n",
 		map[string]string{"Procfile": "web: ok\nthis line is wrong\n"})
-	_, err = e.ProcessTypes(ctx, bad)
+	_, err = e.ReadImage(ctx, bad)
 	if platform.KindOf(err) != platform.KindInvalid || !strings.Contains(err.Error(), "Procfile line 2") {
 		t.Fatalf("bad Procfile: %v", err)
 	}
 	none := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\n", nil)
-	_, err = e.ProcessTypes(ctx, none)
+	_, err = e.ReadImage(ctx, none)
 	if platform.KindOf(err) != platform.KindInvalid || !strings.Contains(err.Error(), "no command") {
 		t.Fatalf("image without Procfile or command: %v", err)
 	}
@@ -60,7 +62,7 @@ func TestProcfileNeedsAShell(t *testing.T) {
 	e := dockertest.Engine(t)
 	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY Procfile /Procfile\n",
 		map[string]string{"Procfile": "web: /bin/busybox httpd -f -p $PORT\n"})
-	_, err := e.ProcessTypes(context.Background(), img)
+	_, err := e.ReadImage(context.Background(), img)
 	if platform.KindOf(err) != platform.KindInvalid || !strings.Contains(err.Error(), "no /bin/sh") {
 		t.Fatalf("err = %v", err)
 	}

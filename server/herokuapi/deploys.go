@@ -13,7 +13,7 @@ import (
 // ImageInspector reads what a container image runs (its Procfile, else its
 // command as web). The Docker adapter provides it.
 type ImageInspector interface {
-	ProcessTypes(ctx context.Context, image string) (map[string]string, error)
+	ReadImage(ctx context.Context, image string) (platform.Image, error)
 }
 
 // imageRefRe is Docker's reference grammar, loosely: [registry/]path[:tag][@digest].
@@ -39,11 +39,14 @@ func (a *API) createDeploy(c echo.Context) error {
 	if a.Images == nil {
 		return errorf(http.StatusServiceUnavailable, "unavailable", "No Docker engine is connected to Pier, so images can't be read; start dockerd and restart pier server.")
 	}
-	types, err := a.Images.ProcessTypes(c.Request().Context(), body.Image)
+	img, err := a.Images.ReadImage(c.Request().Context(), body.Image)
 	if err != nil {
 		return err
 	}
-	r, err := a.Store.Deploy(c.Request().Context(), currentUser(c), x, platform.Slug{Image: body.Image, ProcessTypes: types}, "Deploy "+body.Image)
+	// The slug keeps the name for people and the id (as its checksum) for
+	// the scheduler: the release runs exactly this image forever.
+	slug := platform.Slug{Image: body.Image, ProcessTypes: img.ProcessTypes, Checksum: &img.ID}
+	r, err := a.Store.Deploy(c.Request().Context(), currentUser(c), x, slug, "Deploy "+body.Image)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package herokuapi_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 func TestDeployAnImage(t *testing.T) {
 	engine := dockertest.Engine(t)
 	e := newEnv(t, func(a *herokuapi.API) { a.Images = engine })
-	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY Procfile /app/Procfile\nWORKDIR /app\n",
+	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY Procfile /app/Procfile\nWORKDIR /app\n",
 		map[string]string{"Procfile": "web: /bin/busybox httpd -f -p $PORT\nworker: /bin/busybox sleep 3600\n"})
 	e.createApp(e.admin, "shipit")
 	e.must(200, e.admin, "PATCH", "/apps/shipit/config-vars", map[string]any{"A": "1"})
@@ -30,7 +31,8 @@ func TestDeployAnImage(t *testing.T) {
 		t.Fatalf("formation: %v", fs)
 	}
 	slug := e.must(200, e.admin, "GET", "/apps/shipit/slugs/"+r["slug"].(map[string]any)["id"].(string), nil).Map(t)
-	if slug["image"] != img {
+	// The slug pins the image's id: a tag moved later can't change the release.
+	if slug["image"] != img || !strings.HasPrefix(fmt.Sprint(slug["checksum"]), "sha256:") {
 		t.Fatal(slug)
 	}
 

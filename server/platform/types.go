@@ -222,3 +222,9 @@ type ReleaseRef struct {
 	ID      uuid.UUID
 	Version int
 }
+
+// Image is what a deploy reads from a container image.
+type Image struct {
+	ID           string // sha256:…, what releases run
+	ProcessTypes map[string]string
+}

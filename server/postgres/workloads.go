@@ -19,7 +19,9 @@ func (s *Store) Workloads(ctx context.Context) ([]platform.Workload, error) {
 		out = out[:0]
 		byID := map[uuid.UUID]int{}
 		rows, err := tx.Query(ctx, `
-			SELECT a.id, a.name, a.maintenance, r.id, r.version, r.created_at, s.image, s.process_types, c.vars
+			SELECT a.id, a.name, a.maintenance, r.id, r.version, r.created_at,
+				-- a deploy records the image id as the checksum: run exactly that
+				CASE WHEN s.checksum LIKE 'sha256:%' THEN s.checksum ELSE s.image END, s.process_types, c.vars
 			FROM apps a
 			LEFT JOIN LATERAL (SELECT x.id, x.version, x.created_at, x.slug_id, x.config_id FROM releases x
 				WHERE x.app_id = a.id AND x.status = 'succeeded' ORDER BY x.version DESC LIMIT 1) r ON true
