@@ -47,6 +47,12 @@ var seq atomic.Int64
 // "busybox" is added from the host) and removes it when the test ends.
 func Build(t testing.TB, dockerfile string, files map[string]string) string {
 	t.Helper()
+	return BuildOn(t, docker.DefaultEndpoint(), dockerfile, files)
+}
+
+// BuildOn is Build on the engine at endpoint, e.g. a SecondEngine's.
+func BuildOn(t testing.TB, endpoint, dockerfile string, files map[string]string) string {
+	t.Helper()
 	bb, err := os.ReadFile(Busybox)
 	if err != nil {
 		t.Fatalf("test images need Debian's busybox-static (%v): apt-get install busybox-static", err)
@@ -66,7 +72,7 @@ func Build(t testing.TB, dockerfile string, files map[string]string) string {
 	}
 	tw.Close()
 
-	c, err := client.NewClientWithOpts(client.WithHost(docker.DefaultEndpoint()), client.WithAPIVersionNegotiation())
+	c, err := client.NewClientWithOpts(client.WithHost(endpoint), client.WithAPIVersionNegotiation())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +100,7 @@ func Build(t testing.TB, dockerfile string, files map[string]string) string {
 		}
 	}
 	t.Cleanup(func() {
-		c, err := client.NewClientWithOpts(client.WithHost(docker.DefaultEndpoint()), client.WithAPIVersionNegotiation())
+		c, err := client.NewClientWithOpts(client.WithHost(endpoint), client.WithAPIVersionNegotiation())
 		if err == nil {
 			c.ImageRemove(context.Background(), tag, image.RemoveOptions{Force: true, PruneChildren: true})
 			c.Close()
