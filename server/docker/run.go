@@ -79,6 +79,9 @@ func (e *Engine) Run(ctx context.Context, s RunSpec) (string, error) {
 		host.PortBindings = nat.PortMap{port: {{HostIP: s.HostIP}}}
 	}
 	created, err := e.api.ContainerCreate(ctx, cfg, host, nil, nil, s.Name)
+	if errdefs.IsNotFound(err) {
+		return "", fmt.Errorf("docker %s: %s: %w", e.Endpoint, s.Image, ErrNoImage)
+	}
 	if err != nil {
 		return "", fmt.Errorf("docker %s: create %s: %w", e.Endpoint, s.Name, err)
 	}
@@ -92,6 +95,9 @@ func (e *Engine) Run(ctx context.Context, s RunSpec) (string, error) {
 // ownCommand is the image's ENTRYPOINT and CMD as one shell line.
 func (e *Engine) ownCommand(ctx context.Context, image string) (string, error) {
 	img, err := e.api.ImageInspect(ctx, image)
+	if errdefs.IsNotFound(err) {
+		return "", fmt.Errorf("docker %s: %s: %w", e.Endpoint, image, ErrNoImage)
+	}
 	if err != nil {
 		return "", fmt.Errorf("docker %s: inspect image %s: %w", e.Endpoint, image, err)
 	}

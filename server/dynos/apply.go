@@ -38,7 +38,10 @@ func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance
 		}
 		e := l.engines[in.Host]
 		if e == nil {
-			continue // unreachable: stopped once it is back, or never
+			// Its host is lost: forget it. If the host comes back, the
+			// container is observed again and stopped as a duplicate.
+			l.forget(in.Host, in.ID)
+			continue
 		}
 		l.stopping[in.ID] = true
 		started = append(started, *in)
@@ -57,6 +60,7 @@ func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance
 	now := l.Now()
 	errs := make([]error, len(plan.Place))
 	tried := make([]bool, len(plan.Place))
+	noImage := l.ensureImages(ctx, w, plan.Place)
 	for i, p := range plan.Place {
 		a, h := w.apps[p.App], w.hosts[p.Host]
 		c := l.engines[p.Host]
@@ -67,6 +71,10 @@ func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance
 			continue // failed lately: wait out its backoff
 		}
 		tried[i] = true
+		if err := noImage[[2]string{p.Host, a.Image}]; err != nil {
+			errs[i] = err
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(e Engine) {
@@ -100,6 +108,17 @@ func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance
 		acted = acted || t
 	}
 	return acted || len(started) > 0
+}
+
+// forget drops an instance from an unreachable host's last known list.
+func (l *Loop) forget(hostID, id string) {
+	seen := l.lastSeen[hostID]
+	for i := range seen {
+		if seen[i].ID == id {
+			l.lastSeen[hostID] = append(seen[:i:i], seen[i+1:]...)
+			return
+		}
+	}
 }
 
 // stop drains a web dyno, then stops and removes its container.

@@ -56,17 +56,16 @@ func (hc *healthChecks) update(ctx context.Context, insts []scheduler.Instance, 
 		if in.Type != "web" || in.State != scheduler.Up {
 			continue
 		}
+		if in.Addr == "" {
+			in.Healthy = false // unpublished, or on a host that can't be reached
+			continue
+		}
 		seen[in.ID] = true
 		hc.mu.Lock()
 		r, known := hc.results[in.ID]
 		hc.mu.Unlock()
 		if known && r.ok && now.Sub(r.checked) < recheckEvery {
 			in.Healthy = true
-			continue
-		}
-		if in.Addr == "" {
-			in.Healthy = false
-			waiting = true
 			continue
 		}
 		wg.Add(1)

@@ -10,6 +10,7 @@ package dynos
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,9 @@ type Engine interface {
 	Run(ctx context.Context, s docker.RunSpec) (string, error)
 	Stop(ctx context.Context, id string, timeout time.Duration) error
 	Watch(ctx context.Context, cluster string, changed func()) error
+	HasImage(ctx context.Context, ref string) (bool, error)
+	ExportImage(ctx context.Context, ref string) (io.ReadCloser, error)
+	ImportImage(ctx context.Context, r io.Reader) error
 	Close() error
 }
 

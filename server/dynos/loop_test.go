@@ -42,6 +42,7 @@ type harness struct {
 	user    platform.User
 	cluster string
 	api     *client.Client
+	grace   time.Duration // lost-host grace; 0 is the default
 }
 
 func newHarness(t *testing.T) *harness {
@@ -75,7 +76,8 @@ func newHarness(t *testing.T) *harness {
 func (h *harness) start() (*dynos.Loop, func()) {
 	l := &dynos.Loop{
 		Store: h.store, Cluster: h.cluster, Resync: time.Second, StopTimeout: 5 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(testLog{h.t}, nil)),
+		Logger:  slog.New(slog.NewTextHandler(testLog{h.t}, nil)),
+		Options: scheduler.Options{LostHostGrace: h.grace},
 		Connect: func(ctx context.Context, endpoint string) (dynos.Engine, error) {
 			e, err := docker.Connect(ctx, endpoint)
 			if err != nil {

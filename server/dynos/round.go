@@ -105,7 +105,13 @@ func (l *Loop) observe(ctx context.Context, hosts []platform.Host) ([]scheduler.
 		if r.err != nil {
 			unreachable[r.id] = r.err
 			l.drop(r.id)
-			all = append(all, l.lastSeen[r.id]...)
+			// Nobody can vouch for these: they hold their slots through the
+			// grace period but take no traffic (their ports may even belong
+			// to other containers by now).
+			for _, in := range l.lastSeen[r.id] {
+				in.Addr, in.Healthy = "", false
+				all = append(all, in)
+			}
 			continue
 		}
 		l.lastSeen[r.id] = r.insts
