@@ -30,7 +30,13 @@ const (
 type healthResult struct {
 	ok      bool
 	checked time.Time
+	fails   int // consecutive failed checks since it was last healthy
 }
+
+// unhealthyAfter is how many checks in a row a healthy dyno must fail to
+// leave the routes: one slow answer on a busy host is not an outage (the
+// router retries a dead dyno's requests anyway).
+const unhealthyAfter = 3
 
 // healthChecks remembers the last result per container.
 type healthChecks struct {
@@ -73,7 +79,20 @@ func (hc *healthChecks) update(ctx context.Context, insts []scheduler.Instance, 
 			defer wg.Done()
 			err := check(ctx, addr, path)
 			hc.mu.Lock()
-			hc.results[id] = healthResult{ok: err == nil, checked: hc.now()}
+			r := hc.results[id]
+			switch {
+			case err == nil:
+				r = healthResult{ok: true}
+			case r.ok && r.fails+1 < unhealthyAfter:
+				r.fails++ // still healthy, looked at again next round
+			default:
+				r = healthResult{fails: r.fails + 1}
+			}
+			r.checked = hc.now()
+			if r.fails > 0 {
+				r.checked = time.Time{} // due again at once
+			}
+			hc.results[id] = r
 			hc.mu.Unlock()
 		}(in.ID, in.Addr, paths[in.App])
 	}
@@ -82,11 +101,14 @@ func (hc *healthChecks) update(ctx context.Context, insts []scheduler.Instance, 
 	defer hc.mu.Unlock()
 	for i := range insts {
 		in := &insts[i]
-		if !seen[in.ID] || in.Healthy {
+		if !seen[in.ID] {
 			continue
 		}
-		in.Healthy = hc.results[in.ID].ok
-		if !in.Healthy {
+		r := hc.results[in.ID]
+		in.Healthy = in.Healthy || r.ok
+		// Starting, or being confirmed dead: look again soon. A dyno that
+		// never answered in a minute is left to the periodic resync.
+		if (!in.Healthy && now.Sub(in.StartedAt) < time.Minute) || (in.Healthy && r.fails > 0) {
 			waiting = true
 		}
 	}
