@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"errors"
 	"io"
 	"os"
 
@@ -31,6 +32,10 @@ func New(stdout, stderr io.Writer) *cli.App {
 func Main(args []string) int {
 	app := New(os.Stdout, os.Stderr)
 	if err := app.Run(flagsFirst(app, args)); err != nil {
+		var status exitStatus
+		if errors.As(err, &status) {
+			return int(status) // the remote command's own status, already reported
+		}
 		printError(os.Stderr, err)
 		return 1
 	}

@@ -14,9 +14,9 @@ func testApps(t *testing.T, e *env) {
 	u := e.login("admin@example.com", adminPassword)
 
 	want(t, "apps:create", u.ok("apps:create", "hello"),
-		"Creating ⬢ hello... done\nhttp://hello.localhost:8080/ | "+e.url+"/hello.git\n")
+		"Creating ⬢ hello... done\nhttp://hello.localhost:"+e.web+"/ | "+e.url+"/hello.git\n")
 	out := u.ok("apps:create")
-	m := regexp.MustCompile(`^Creating app\.\.\. done, ⬢ ([a-z][a-z0-9-]+)\nhttp://([a-z0-9-]+)\.localhost:8080/ \| (\S+)\n$`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`^Creating app\.\.\. done, ⬢ ([a-z][a-z0-9-]+)\nhttp://([a-z0-9-]+)\.localhost:` + e.web + `/ \| (\S+)\n$`).FindStringSubmatch(out)
 	if m == nil || m[2] != m[1] || m[3] != e.url+"/"+m[1]+".git" {
 		t.Fatalf("apps:create without a name: %q", out)
 	}
@@ -29,7 +29,7 @@ func testApps(t *testing.T, e *env) {
 	out = u.ok("apps")
 	contains(t, "apps", out, "Name", "Owner", "Web URL")
 	rows := tableRows(t, out)
-	if len(rows) != 2 || !hasRow(rows, "hello", "admin@example.com", "http://hello.localhost:8080/") ||
+	if len(rows) != 2 || !hasRow(rows, "hello", "admin@example.com", "http://hello.localhost:"+e.web+"/") ||
 		!hasRow(rows, generated, "admin@example.com") {
 		t.Errorf("apps rows: %q", rows)
 	}
@@ -39,7 +39,7 @@ func testApps(t *testing.T, e *env) {
 		t.Errorf("apps:info heading: %q", info)
 	}
 	for _, re := range []string{`(?m)^Git URL:\s+` + regexp.QuoteMeta(e.url+"/hello.git") + `$`,
-		`(?m)^Owner:\s+admin@example\.com$`, `(?m)^Web URL:\s+http://hello\.localhost:8080/$`, `(?m)^Released:\s+\d{4}/`} {
+		`(?m)^Owner:\s+admin@example\.com$`, `(?m)^Web URL:\s+http://hello\.localhost:` + e.web + `/$`, `(?m)^Released:\s+\d{4}/`} {
 		if !regexp.MustCompile(re).MatchString(info) {
 			t.Errorf("apps:info lacks %s:\n%s", re, info)
 		}
@@ -47,7 +47,7 @@ func testApps(t *testing.T, e *env) {
 	want(t, "apps:info APP", u.ok("apps:info", "hello"), info)
 
 	want(t, "apps:rename", u.ok("apps:rename", "hello-two", "-a", "hello"),
-		"Renaming hello to hello-two... done\nhttp://hello-two.localhost:8080/ | "+e.url+"/hello-two.git\n")
+		"Renaming hello to hello-two... done\nhttp://hello-two.localhost:"+e.web+"/ | "+e.url+"/hello-two.git\n")
 	want(t, "old name gone", u.fails("apps:info", "-a", "hello"), "Couldn't find that app.")
 	contains(t, "new name", u.ok("apps:info", "-a", "hello-two"), "=== hello-two\n")
 
@@ -107,7 +107,7 @@ func testGitRemote(t *testing.T, e *env) {
 	// Renaming an app follows it in the checkout's remotes.
 	git(t, repo, "remote", "remove", "staging")
 	want(t, "rename", in.ok("apps:rename", "myapp-two"),
-		"Renaming myapp to myapp-two... done\nhttp://myapp-two.localhost:8080/ | "+e.url+"/myapp-two.git\nGit remote prod updated\n")
+		"Renaming myapp to myapp-two... done\nhttp://myapp-two.localhost:"+e.web+"/ | "+e.url+"/myapp-two.git\nGit remote prod updated\n")
 	want(t, "remote after rename", git(t, repo, "remote", "get-url", "prod"), "http://localhost:"+e.port+"/myapp-two.git\n")
 	want(t, "config after rename", in.ok("config:get", "WHERE"), "remote\n")
 

@@ -21,7 +21,9 @@ func flagsFirst(app *cli.App, args []string) []string {
 			cmd = c
 		}
 	}
-	if cmd == nil || cmd.Name == "server" {
+	// `pier run CMD -l`: everything after the command's first word is the
+	// command's own.
+	if cmd == nil || cmd.Name == "server" || cmd.Name == "run" {
 		return args
 	}
 	takesValue := map[string]bool{}

@@ -49,6 +49,7 @@ func TestCLI(t *testing.T) {
 		{"authorizations", testAuthorizations},
 		{"deploy an image", testDeploy},
 		{"hosts", testHosts},
+		{"runtime", testRuntime},
 		{"app from git remote", testGitRemote},
 		{"json", testJSON},
 		{"lists longer than a page", testPagination},
@@ -84,6 +85,8 @@ type env struct {
 	bin  string
 	url  string // the API, http://127.0.0.1:PORT
 	port string
+	// web is the router's port as app URLs show it (localhost:PORT).
+	web string
 }
 
 func freePort(t *testing.T) string {
@@ -152,7 +155,7 @@ func removeDynos(t *testing.T, dbURL string) {
 
 func (e *env) tryServer(dbURL string) (string, error) {
 	t := e.t
-	e.port = freePort(t)
+	e.port, e.web = freePort(t), freePort(t)
 	e.url = "http://127.0.0.1:" + e.port
 	data := t.TempDir()
 	cmd := exec.Command(e.bin, "server")
@@ -160,7 +163,7 @@ func (e *env) tryServer(dbURL string) (string, error) {
 		"PATH=" + os.Getenv("PATH"), "HOME=" + data, "DATABASE_URL=" + dbURL,
 		"PIER_API_ADDR=127.0.0.1:" + e.port, "PIER_ADMIN_EMAIL=admin@example.com",
 		"PIER_ADMIN_PASSWORD=" + adminPassword, "PIER_RATE_LIMIT=0", "PIER_DATA_DIR=" + data,
-		"PIER_LOG_LEVEL=warn",
+		"PIER_LOG_LEVEL=warn", "PIER_ROUTER_ADDR=127.0.0.1:" + e.web,
 	}
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

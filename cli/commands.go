@@ -11,7 +11,7 @@ import (
 func clientCommands() []*cli.Command {
 	var cmds []*cli.Command
 	for _, topic := range [][]*cli.Command{
-		authCommands(), appsCommands(), configCommands(), releasesCommands(), psCommands(), dynoCommands(),
+		authCommands(), appsCommands(), configCommands(), releasesCommands(), psCommands(), dynoCommands(), logsCommands(), maintenanceCommands(), runCommands(),
 		domainsCommands(), accessCommands(), usersCommands(), auditCommands(), authorizationsCommands(),
 		deployCommands(), hostsCommands(),
 	} {

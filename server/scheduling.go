@@ -5,6 +5,8 @@ import (
 
 	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/dynos"
+	"github.com/pier-paas/pier/server/herokuapi"
+	"github.com/pier-paas/pier/server/platform"
 )
 
 // newLoop builds the scheduler loop over the store and the Docker pool.
@@ -28,5 +30,17 @@ func (s *Server) newLoop() *dynos.Loop {
 			return l, nil
 		},
 		Options: s.Config.Scheduler,
+		Log:     s.logLine,
 	}
+}
+
+// oneOffs adapts the loop's one-off dynos to the API's interface.
+type oneOffs struct{ loop *dynos.Loop }
+
+func (o oneOffs) RunOneOff(ctx context.Context, req platform.OneOff) (platform.Dyno, herokuapi.AttachedDyno, error) {
+	d, att, err := o.loop.RunOneOff(ctx, req)
+	if att == nil {
+		return d, nil, err
+	}
+	return d, att, err
 }

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/pier-paas/pier/server/docker"
+	"github.com/pier-paas/pier/server/dynos"
 	"github.com/pier-paas/pier/server/herokuapi"
+	"github.com/pier-paas/pier/server/logs"
 	"github.com/pier-paas/pier/server/platform"
 	"github.com/pier-paas/pier/server/postgres"
 	"github.com/pier-paas/pier/server/postgres/embedded"
@@ -28,6 +30,9 @@ type Server struct {
 	engine  *docker.Engine
 	api     net.Listener
 	cluster string // labels this installation's containers
+	logs    *logs.Hub
+	router  net.Listener
+	routes  routes
 }
 
 // Run starts everything, serves until ctx ends, then shuts down cleanly:
@@ -77,7 +82,13 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("listen on PIER_API_ADDR %s: %w", cfg.APIAddr, err)
 	}
 	s.api = ln
-	s.Logger.Info("pier server ready", "api", ln.Addr().String(), "domain", cfg.Domain,
+	rln, err := net.Listen("tcp", cfg.RouterAddr)
+	if err != nil {
+		return fmt.Errorf("listen on PIER_ROUTER_ADDR %s: %w", cfg.RouterAddr, err)
+	}
+	s.router = rln
+	s.Config.RouterAddr = rln.Addr().String() // app URLs show the port really bound
+	s.Logger.Info("pier server ready", "api", ln.Addr().String(), "router", rln.Addr().String(), "domain", cfg.Domain,
 		"embedded_db", cfg.DatabaseURL == "", "startup_ms", time.Since(started).Milliseconds())
 	return nil
 }
@@ -92,8 +103,12 @@ func (s *Server) Serve(ctx context.Context) error {
 		api.Images = s.engine
 	}
 	api.Hosts = docker.Prober{}
+	s.logs = logs.NewHub(1500)
+	api.Logs = &logs.Sessions{Hub: s.logs}
 	loop := s.newLoop()
+	loop.Published = func(snap *dynos.Snapshot) { s.routes.publish(snap, s.Config.Domain) }
 	api.Dynos = loop
+	api.OneOffs = oneOffs{loop}
 	api.RateLimit = s.Config.RateLimit
 	api.Domain = s.Config.Domain
 	api.AppURL = s.Config.appURL
@@ -104,8 +119,20 @@ func (s *Server) Serve(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	rsrv := &http.Server{
+		Handler:           s.newRouter(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       90 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
+	}
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(s.api) }()
+	go func() {
+		if err := rsrv.Serve(s.router); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("router: %w", err)
+		}
+	}()
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go func() {
@@ -118,15 +145,17 @@ func (s *Server) Serve(ctx context.Context) error {
 		defer close(loopDone)
 		loop.Run(watchCtx)
 	}()
+	go s.followAPIEvents(watchCtx)
 	defer func() { stopWatch(); <-loopDone }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("api server: %w", err)
+		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
 	s.Logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	go rsrv.Shutdown(sctx)
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -176,6 +205,9 @@ func (s *Server) registerLocalEngine(ctx context.Context) error {
 func (s *Server) Close() {
 	if s.engine != nil {
 		s.engine.Close()
+	}
+	if s.router != nil {
+		s.router.Close()
 	}
 	if s.store != nil {
 		s.store.Close()

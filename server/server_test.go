@@ -46,7 +46,7 @@ func TestEmbeddedDatabaseLifecycle(t *testing.T) {
 	os.Chmod(dir, 0o755)
 	defer os.RemoveAll(dir)
 	cfg := Defaults()
-	cfg.DataDir, cfg.APIAddr = dir, "127.0.0.1:0"
+	cfg.DataDir, cfg.APIAddr, cfg.RouterAddr = dir, "127.0.0.1:0", "127.0.0.1:0"
 	cfg.AdminEmail, cfg.AdminPassword = "boss@example.com", "boss-password"
 
 	s, stop := serve(t, cfg)
@@ -86,7 +86,7 @@ func TestEmbeddedDatabaseLifecycle(t *testing.T) {
 func TestServersShareADatabase(t *testing.T) {
 	url := pgtest.URL(t)
 	cfg := Defaults()
-	cfg.DatabaseURL, cfg.APIAddr = url, "127.0.0.1:0"
+	cfg.DatabaseURL, cfg.APIAddr, cfg.RouterAddr = url, "127.0.0.1:0", "127.0.0.1:0"
 	cfg.AdminEmail, cfg.AdminPassword = "boss@example.com", "boss-password"
 	var wg sync.WaitGroup
 	servers := make([]*Server, 3)

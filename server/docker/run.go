@@ -32,15 +32,35 @@ type RunSpec struct {
 	HostIP  string
 	// StopTimeout is how long `stop` waits after SIGTERM before SIGKILL.
 	StopTimeout time.Duration
+	// Interactive keeps stdin open for an attached one-off; TTY gives it a
+	// terminal. AutoRemove deletes a detached one-off when it exits.
+	Interactive, TTY, AutoRemove bool
 }
 
 // Run creates and starts a container. A container that was created but
 // failed to start is removed, so a failed Run leaves nothing behind.
 func (e *Engine) Run(ctx context.Context, s RunSpec) (string, error) {
+	id, err := e.create(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	if err := e.api.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+		_ = e.api.ContainerRemove(context.WithoutCancel(ctx), id, container.RemoveOptions{Force: true})
+		return "", fmt.Errorf("docker %s: start %s: %w", e.Endpoint, s.Name, err)
+	}
+	return id, nil
+}
+
+// create creates the container for s without starting it.
+func (e *Engine) create(ctx context.Context, s RunSpec) (string, error) {
 	cfg := &container.Config{
 		Image:  s.Image,
 		Env:    envList(s.Env),
 		Labels: s.Labels,
+		Tty:    s.TTY,
+	}
+	if s.Interactive {
+		cfg.OpenStdin, cfg.StdinOnce, cfg.AttachStdin, cfg.AttachStdout, cfg.AttachStderr = true, true, true, true, true
 	}
 	if s.Command != "" {
 		own, err := e.ownCommand(ctx, s.Image)
@@ -61,7 +81,8 @@ func (e *Engine) Run(ctx context.Context, s RunSpec) (string, error) {
 	}
 	init := true // tini as PID 1 passes SIGTERM to the command and reaps zombies
 	host := &container.HostConfig{
-		Init: &init,
+		Init:       &init,
+		AutoRemove: s.AutoRemove,
 		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{
 			"max-size": "10m", "max-file": "2",
 		}},
@@ -84,10 +105,6 @@ func (e *Engine) Run(ctx context.Context, s RunSpec) (string, error) {
 	}
 	if err != nil {
 		return "", fmt.Errorf("docker %s: create %s: %w", e.Endpoint, s.Name, err)
-	}
-	if err := e.api.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
-		_ = e.api.ContainerRemove(context.WithoutCancel(ctx), created.ID, container.RemoveOptions{Force: true})
-		return "", fmt.Errorf("docker %s: start %s: %w", e.Endpoint, s.Name, err)
 	}
 	return created.ID, nil
 }

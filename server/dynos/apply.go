@@ -82,6 +82,7 @@ func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance
 			spec := l.runSpec(a, h, p, w.size(p.App, p.Type))
 			if _, errs[i] = e.Run(ctx, spec); errs[i] == nil {
 				l.Logger.Info("started dyno", "app", a.App.Name, "dyno", dynoName(p.Type, p.Index), "release", p.Release, "host", h.Name)
+				l.log(p.App, dynoName(p.Type, p.Index), "Starting process with command `"+a.Commands[p.Type]+"`")
 			}
 		}(c.engine)
 	}
@@ -110,6 +111,13 @@ func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance
 	return acted || len(started) > 0
 }
 
+// log writes a heroku[web.1] line about a dyno.
+func (l *Loop) log(appID, dyno, text string) {
+	if l.Log != nil {
+		l.Log(appID, "heroku", dyno, l.Now(), text)
+	}
+}
+
 // forget drops an instance from an unreachable host's last known list.
 func (l *Loop) forget(hostID, id string) {
 	seen := l.lastSeen[hostID]
@@ -132,6 +140,9 @@ func (l *Loop) stop(ctx context.Context, e Engine, in scheduler.Instance) {
 	}()
 	if l.Drain != nil && in.Addr != "" && in.State == scheduler.Up {
 		l.Drain(ctx, in.Addr)
+	}
+	if in.State == scheduler.Up || in.State == scheduler.Starting {
+		l.log(in.App, dynoName(in.Type, in.Index), "Stopping all processes with SIGTERM")
 	}
 	if err := e.Stop(ctx, in.ID, l.StopTimeout); err != nil && ctx.Err() == nil {
 		l.Logger.Warn("could not stop dyno", "container", in.ID[:min(12, len(in.ID))], "err", err)

@@ -34,11 +34,13 @@ type Store interface {
 type Engine interface {
 	Observe(ctx context.Context, cluster, hostID string) ([]scheduler.Instance, error)
 	Run(ctx context.Context, s docker.RunSpec) (string, error)
+	RunAttached(ctx context.Context, s docker.RunSpec) (*docker.Session, error)
 	Stop(ctx context.Context, id string, timeout time.Duration) error
 	Watch(ctx context.Context, cluster string, changed func()) error
 	HasImage(ctx context.Context, ref string) (bool, error)
 	ExportImage(ctx context.Context, ref string) (io.ReadCloser, error)
 	ImportImage(ctx context.Context, r io.Reader) error
+	FollowLogs(ctx context.Context, id string, since time.Time, fn func(stream int, t time.Time, line string)) error
 	Close() error
 }
 
@@ -73,6 +75,9 @@ type Loop struct {
 	Drain func(ctx context.Context, addr string)
 	// Published is called with each new snapshot.
 	Published func(*Snapshot)
+	// Log, when set, receives the dynos' output (source "app") and the
+	// platform's lines about them (source "heroku"), by app id.
+	Log func(appID, source, dyno string, t time.Time, text string)
 
 	wakec    chan struct{}
 	snap     atomic.Pointer[Snapshot]
@@ -83,6 +88,7 @@ type Loop struct {
 	leadTry  time.Time
 
 	failed map[slot]failure // placements that failed lately
+	tails  *logTails
 
 	mu       sync.Mutex
 	stopping map[string]bool // container ids being stopped
@@ -123,6 +129,7 @@ func (l *Loop) init() {
 	l.lastSeen = map[string][]scheduler.Instance{}
 	l.stopping = map[string]bool{}
 	l.failed = map[slot]failure{}
+	l.tails = newLogTails(l.Now())
 	l.health = newHealthChecks(l.Now)
 }
 

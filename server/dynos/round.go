@@ -41,6 +41,7 @@ func (l *Loop) round(ctx context.Context) time.Duration {
 	observed, unreachable := l.observe(ctx, hosts)
 	waiting := l.health.update(ctx, observed, w.healthPaths())
 	l.publish(w, observed)
+	l.updateLogs(ctx, observed, w)
 
 	next := l.Resync
 	if waiting {

@@ -20,6 +20,7 @@ type Snapshot struct {
 	Instances map[string][]scheduler.Instance
 	hostNames map[string]string
 	endpoints map[string]string
+	hosts     []platform.Host
 	stopping  map[string]bool
 }
 
@@ -47,6 +48,7 @@ func (l *Loop) publish(w world, observed []scheduler.Instance) {
 	for id, h := range w.hosts {
 		s.hostNames[id] = h.Name
 		s.endpoints[id] = h.Endpoint
+		s.hosts = append(s.hosts, h)
 	}
 	l.mu.Lock()
 	s.stopping = make(map[string]bool, len(l.stopping))

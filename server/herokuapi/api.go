@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/pier-paas/pier/server/logs"
 	"github.com/pier-paas/pier/server/postgres"
 )
 
@@ -39,11 +40,16 @@ type API struct {
 	Hosts HostProber
 	// Dynos lists what runs; nil lists nothing.
 	Dynos DynoLister
+	// Logs hands out and serves log streams; nil refuses them.
+	Logs *logs.Sessions
+	// OneOffs runs one-off dynos; nil refuses them.
+	OneOffs OneOffRunner
 
-	users   *limiter
-	logins  *limiter
-	tokens  *tokenCache
-	handler *echo.Echo
+	users    *limiter
+	logins   *limiter
+	tokens   *tokenCache
+	attaches pendingAttaches
+	handler  http.Handler
 }
 
 // New returns an API with the given store and defaults for the rest.
@@ -70,8 +76,8 @@ func (a *API) Handler() http.Handler {
 	e.Use(a.recoverer, a.requestIDs, a.logRequests, a.negotiate, a.checkParams, a.audit, a.authenticate, a.rateLimit, a.etags)
 	a.routes(e)
 	e.RouteNotFound("/*", func(c echo.Context) error { return errNoRoute })
-	a.handler = e
-	return e
+	a.handler = a.serveLogSession(e)
+	return a.handler
 }
 
 func (a *API) routes(e *echo.Echo) {
@@ -113,12 +119,14 @@ func (a *API) routes(e *echo.Echo) {
 	e.GET("/apps/:app/addons", a.listAddons)
 	e.GET("/apps/:app/dynos", a.listDynos)
 	e.GET("/apps/:app/dynos/:dyno", a.getDyno)
+	e.POST("/apps/:app/dynos", a.createDyno)
 	e.DELETE("/apps/:app/dynos", a.restartDynos)
 	e.DELETE("/apps/:app/dynos/:dyno", a.restartDynos)
 	e.DELETE("/apps/:app/formation/:type", a.restartDynos)
 	e.DELETE("/apps/:app/formations/:type", a.restartDynos)
 	e.POST("/apps/:app/dynos/:dyno/actions/stop", a.stopDynoAction)
 	e.GET("/apps/:app/sni-endpoints", a.listSNIEndpoints)
+	e.POST("/apps/:app/log-sessions", a.createLogSession)
 
 	e.GET("/apps/:app/domains", a.listDomains)
 	e.POST("/apps/:app/domains", a.createDomain)

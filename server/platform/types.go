@@ -228,3 +228,13 @@ type Image struct {
 	ID           string // sha256:…, what releases run
 	ProcessTypes map[string]string
 }
+
+// OneOff asks for a one-off dyno (`pier run`, Heroku's run.1234).
+type OneOff struct {
+	App     uuid.UUID
+	Command string
+	Size    DynoSize
+	Env     map[string]string // added to the release's config (TERM, COLUMNS...)
+	Attach  bool
+	TTY     bool
+}
