@@ -105,7 +105,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	api.Hosts = docker.Prober{}
 	s.logs = logs.NewHub(1500)
 	api.Logs = &logs.Sessions{Hub: s.logs}
+	rt := s.newRouter()
 	loop := s.newLoop()
+	loop.Drain = rt.Drain
 	loop.Published = func(snap *dynos.Snapshot) { s.routes.publish(snap, s.Config.Domain) }
 	api.Dynos = loop
 	api.OneOffs = oneOffs{loop}
@@ -120,7 +122,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
 	rsrv := &http.Server{
-		Handler:           s.newRouter(),
+		Handler:           rt,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    64 << 10,

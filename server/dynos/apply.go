@@ -139,7 +139,11 @@ func (l *Loop) stop(ctx context.Context, e Engine, in scheduler.Instance) {
 		l.Wake()
 	}()
 	if l.Drain != nil && in.Addr != "" && in.State == scheduler.Up {
-		l.Drain(ctx, in.Addr)
+		// In-flight requests get until the stop timeout, as they would
+		// after SIGTERM.
+		dctx, cancel := context.WithTimeout(ctx, l.StopTimeout)
+		l.Drain(dctx, in.Addr)
+		cancel()
 	}
 	if in.State == scheduler.Up || in.State == scheduler.Starting {
 		l.log(in.App, dynoName(in.Type, in.Index), "Stopping all processes with SIGTERM")

@@ -23,6 +23,9 @@ type exchange struct {
 	route Route
 	first int    // index in route.Backends of the first backend to try
 	dyno  string // backend that served the request, or the last one tried
+	// counted is the in-flight counter of the backend serving the
+	// request, decremented when the exchange ends.
+	counted *atomic.Int64
 
 	client context.Context    // inbound context: done once the client is gone
 	cancel context.CancelFunc // cancels the outbound request, for H12

@@ -24,9 +24,10 @@ import (
 // is not cut off while it is still flowing (on Heroku it would be). Once
 // RoundTrip has returned, the response may take as long as it likes.
 type failover struct {
-	next    http.RoundTripper
-	timeout time.Duration
-	logger  *slog.Logger
+	next     http.RoundTripper
+	timeout  time.Duration
+	logger   *slog.Logger
+	inflight *inFlight
 }
 
 func (f *failover) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -77,10 +78,14 @@ func (f *failover) try(req *http.Request, ex *exchange) (*http.Response, error) 
 			out.URL = &u
 		}
 		out.URL.Host = b.Addr
+		c := f.inflight.counter(b.Addr)
+		c.Add(1)
 		resp, err := f.next.RoundTrip(out)
 		if err == nil {
+			ex.counted = c
 			return resp, nil
 		}
+		c.Add(-1)
 		var op *net.OpError
 		dialFailed := errors.As(err, &op) && op.Op == "dial"
 		if !(dialFailed || hungUp(req, err)) || ex.body.read.Load() || req.Context().Err() != nil {

@@ -50,10 +50,12 @@ type Router struct {
 	// failover knows the request was not sent.
 	Transport http.RoundTripper
 
-	once   sync.Once
-	proxy  *httputil.ReverseProxy
-	rr     roundRobin
-	logger *slog.Logger
+	once  sync.Once
+	proxy *httputil.ReverseProxy
+	rr    roundRobin
+	// inflight counts requests per backend, for Drain.
+	inflight inFlight
+	logger   *slog.Logger
 }
 
 func (rt *Router) init() {
@@ -71,7 +73,7 @@ func (rt *Router) init() {
 	}
 	rt.proxy = &httputil.ReverseProxy{
 		Rewrite:        rt.rewrite,
-		Transport:      &failover{next: next, timeout: timeout, logger: rt.logger},
+		Transport:      &failover{next: next, timeout: timeout, logger: rt.logger, inflight: &rt.inflight},
 		ModifyResponse: rt.modifyResponse,
 		ErrorHandler:   rt.proxyError,
 		ErrorLog:       slog.NewLogLogger(rt.logger.Handler(), slog.LevelDebug),
@@ -164,6 +166,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // were sent; the panic continues so the server drops the connection.
 func (rt *Router) finish(ex *exchange) {
 	p := recover()
+	if ex.counted != nil {
+		ex.counted.Add(-1)
+	}
 	if p != nil {
 		switch {
 		case p != http.ErrAbortHandler:
