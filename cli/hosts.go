@@ -36,6 +36,7 @@ func hostsCommands() []*cli.Command {
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "name", Usage: "the host's name (default: the engine's own)"},
 				&cli.StringSliceFlag{Name: "label", Aliases: []string{"l"}, Usage: "a label k=v that placement constraints match (repeatable)"},
+				&cli.StringFlag{Name: "tls-dir", Usage: "for tcp:// engines with --tlsverify: a directory on the Pier server holding ca.pem, cert.pem and key.pem"},
 				jsonFlag(),
 			},
 			Action: addHost,
@@ -115,6 +116,9 @@ func addHost(c *cli.Context) error {
 	}
 	endpoint := c.Args().First()
 	body := map[string]any{"endpoint": endpoint, "name": c.String("name"), "labels": labels}
+	if d := c.String("tls-dir"); d != "" {
+		body["tls_dir"] = d
+	}
 	var h hostJSON
 	printed, err := submit(c, "Adding "+endpoint+" to the pool",
 		func() ([]byte, error) { return cl.post(c.Context, "/hosts", body, &h) }, nil)

@@ -15,8 +15,8 @@ func (s *Server) newLoop() *dynos.Loop {
 		Store:   s.store,
 		Cluster: s.cluster,
 		Logger:  s.Logger.With("component", "scheduler"),
-		Connect: func(ctx context.Context, endpoint string) (dynos.Engine, error) {
-			e, err := docker.Connect(ctx, endpoint)
+		Connect: func(ctx context.Context, h platform.Host) (dynos.Engine, error) {
+			e, err := docker.Connect(ctx, h.Endpoint, h.TLSDir)
 			if err != nil {
 				return nil, err
 			}

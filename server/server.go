@@ -192,7 +192,7 @@ func (s *Server) registerLocalEngine(ctx context.Context) error {
 		s.Logger.Warn("local Docker engine not registered", "err", err)
 		return nil
 	}
-	h, err := s.store.AddHost(ctx, platform.User{Email: "pier"}, s.engine.Endpoint, "", map[string]string{}, info)
+	h, err := s.store.AddHost(ctx, platform.User{Email: "pier"}, platform.HostSpec{Endpoint: s.engine.Endpoint, Labels: map[string]string{}}, info)
 	if platform.KindOf(err) == platform.KindInvalid {
 		return nil // another server registered it meanwhile
 	}

@@ -20,9 +20,10 @@ func (e *Engine) Info(ctx context.Context) (platform.HostInfo, error) {
 // to check a host before adding it to the pool.
 type Prober struct{}
 
-// Probe connects to endpoint, reads its info and disconnects.
-func (Prober) Probe(ctx context.Context, endpoint string) (platform.HostInfo, error) {
-	e, err := Connect(ctx, endpoint)
+// Probe connects to endpoint (with the TLS files in tlsDir, if any), reads
+// its info and disconnects.
+func (Prober) Probe(ctx context.Context, endpoint, tlsDir string) (platform.HostInfo, error) {
+	e, err := Connect(ctx, endpoint, tlsDir)
 	if err != nil {
 		return platform.HostInfo{}, err
 	}

@@ -28,7 +28,7 @@ func (l *Loop) cached(h platform.Host) Engine {
 	if c == nil {
 		return nil
 	}
-	if c.endpoint != h.Endpoint {
+	if c.endpoint != h.Endpoint+" "+h.TLSDir {
 		l.drop(id)
 		return nil
 	}
@@ -39,14 +39,14 @@ func (l *Loop) cached(h platform.Host) Engine {
 func (l *Loop) connect(ctx context.Context, h platform.Host) (Engine, error) {
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	return l.Connect(cctx, h.Endpoint)
+	return l.Connect(cctx, h)
 }
 
 // keep stores a new connection and starts the watch that wakes the loop
 // on its container events.
 func (l *Loop) keep(ctx context.Context, h platform.Host, e Engine) {
 	wctx, stop := context.WithCancel(ctx)
-	l.engines[h.ID.String()] = &hostConn{endpoint: h.Endpoint, engine: e, cancel: stop}
+	l.engines[h.ID.String()] = &hostConn{endpoint: h.Endpoint + " " + h.TLSDir, engine: e, cancel: stop}
 	go func() {
 		err := e.Watch(wctx, l.Cluster, l.Wake)
 		if wctx.Err() == nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/pier-paas/pier/server/docker/dockertest"
+	"github.com/pier-paas/pier/server/platform"
 )
 
 // Two real engines: spread placement uses both (copying the image to the
@@ -21,7 +22,7 @@ func TestTwoHosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host2, err := h.store.AddHost(ctx, h.user, second.Endpoint, "second", nil, info)
+	host2, err := h.store.AddHost(ctx, h.user, platform.HostSpec{Endpoint: second.Endpoint, Name: "second"}, info)
 	if err != nil {
 		t.Fatal(err)
 	}

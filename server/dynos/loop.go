@@ -56,8 +56,8 @@ type Loop struct {
 	// Cluster is this installation's id; only containers labelled with it
 	// are Pier's to adopt or stop.
 	Cluster string
-	// Connect reaches a host's engine by its endpoint.
-	Connect func(ctx context.Context, endpoint string) (Engine, error)
+	// Connect reaches a host's engine (its endpoint, with its TLS files).
+	Connect func(ctx context.Context, h platform.Host) (Engine, error)
 	// Lead tries to take the scheduler lease; (nil, nil) means another
 	// server holds it. A nil Lead makes this loop observe only.
 	Lead   func(ctx context.Context) (Lease, error)

@@ -57,7 +57,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.store.AddHost(ctx, h.user, e.Endpoint, "local", nil, info); err != nil {
+	if _, err := h.store.AddHost(ctx, h.user, platform.HostSpec{Endpoint: e.Endpoint, Name: "local"}, info); err != nil {
 		t.Fatal(err)
 	}
 	if h.api, err = client.NewClientWithOpts(client.WithHost(e.Endpoint), client.WithAPIVersionNegotiation()); err != nil {
@@ -78,8 +78,8 @@ func (h *harness) start() (*dynos.Loop, func()) {
 		Store: h.store, Cluster: h.cluster, Resync: time.Second, StopTimeout: 5 * time.Second,
 		Logger:  slog.New(slog.NewTextHandler(testLog{h.t}, nil)),
 		Options: scheduler.Options{LostHostGrace: h.grace},
-		Connect: func(ctx context.Context, endpoint string) (dynos.Engine, error) {
-			e, err := docker.Connect(ctx, endpoint)
+		Connect: func(ctx context.Context, host platform.Host) (dynos.Engine, error) {
+			e, err := docker.Connect(ctx, host.Endpoint, host.TLSDir)
 			if err != nil {
 				return nil, err
 			}

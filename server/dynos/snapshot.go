@@ -19,14 +19,13 @@ type Snapshot struct {
 	// Instances by app id, sorted by type and index.
 	Instances map[string][]scheduler.Instance
 	hostNames map[string]string
-	endpoints map[string]string
 	hosts     []platform.Host
 	stopping  map[string]bool
 }
 
 // publish builds and stores this round's snapshot.
 func (l *Loop) publish(w world, observed []scheduler.Instance) {
-	s := &Snapshot{Taken: l.Now(), Instances: map[string][]scheduler.Instance{}, hostNames: map[string]string{}, endpoints: map[string]string{}}
+	s := &Snapshot{Taken: l.Now(), Instances: map[string][]scheduler.Instance{}, hostNames: map[string]string{}}
 	for _, a := range w.apps {
 		s.Workloads = append(s.Workloads, *a)
 	}
@@ -47,7 +46,6 @@ func (l *Loop) publish(w world, observed []scheduler.Instance) {
 	}
 	for id, h := range w.hosts {
 		s.hostNames[id] = h.Name
-		s.endpoints[id] = h.Endpoint
 		s.hosts = append(s.hosts, h)
 	}
 	l.mu.Lock()
@@ -136,15 +134,15 @@ func (l *Loop) StopDyno(appID uuid.UUID, name string) int {
 		if dynoName(in.Type, in.Index) != name {
 			continue
 		}
-		endpoint := s.endpoints[in.Host]
-		if endpoint == "" {
+		host, ok := s.hostByID(in.Host)
+		if !ok {
 			continue
 		}
 		n++
 		go func(in scheduler.Instance) {
 			ctx, cancel := context.WithTimeout(context.Background(), l.StopTimeout+10*time.Second)
 			defer cancel()
-			e, err := l.Connect(ctx, endpoint)
+			e, err := l.Connect(ctx, host)
 			if err != nil {
 				l.Logger.Warn("could not stop dyno", "dyno", name, "err", err)
 				return
@@ -157,4 +155,13 @@ func (l *Loop) StopDyno(appID uuid.UUID, name string) int {
 		}(in)
 	}
 	return n
+}
+
+func (s *Snapshot) hostByID(id string) (platform.Host, bool) {
+	for _, h := range s.hosts {
+		if h.ID.String() == id {
+			return h, true
+		}
+	}
+	return platform.Host{}, false
 }

@@ -15,13 +15,14 @@ import (
 
 // HostProber reaches a Docker engine and reads what it says about itself.
 type HostProber interface {
-	Probe(ctx context.Context, endpoint string) (platform.HostInfo, error)
+	Probe(ctx context.Context, endpoint, tlsDir string) (platform.HostInfo, error)
 }
 
 type hostJSON struct {
 	ID             uuid.UUID         `json:"id"`
 	Name           string            `json:"name"`
 	Endpoint       string            `json:"endpoint"`
+	TLSDir         string            `json:"tls_dir,omitempty"`
 	Labels         map[string]string `json:"labels"`
 	Draining       bool              `json:"draining"`
 	Healthy        bool              `json:"healthy"`
@@ -35,7 +36,7 @@ type hostJSON struct {
 }
 
 func renderHost(h platform.Host) hostJSON {
-	return hostJSON{ID: h.ID, Name: h.Name, Endpoint: h.Endpoint, Labels: h.Labels, Draining: h.Draining, Healthy: h.Healthy,
+	return hostJSON{ID: h.ID, Name: h.Name, Endpoint: h.Endpoint, TLSDir: h.TLSDir, Labels: h.Labels, Draining: h.Draining, Healthy: h.Healthy,
 		CPUs: h.CPUs, MemoryMB: h.MemoryMB, EngineVersion: h.EngineVersion, UnhealthySince: tsp(h.UnhealthySince),
 		LastSeenAt: tsp(h.LastSeenAt), CreatedAt: ts(h.CreatedAt), UpdatedAt: ts(h.UpdatedAt)}
 }
@@ -90,6 +91,9 @@ func (a *API) createHost(c echo.Context) error {
 		Endpoint string            `json:"endpoint"`
 		Name     string            `json:"name"`
 		Labels   map[string]string `json:"labels"`
+		// TLSDir is a directory on the Pier server with ca.pem, cert.pem
+		// and key.pem for a tcp:// engine that requires TLS.
+		TLSDir string `json:"tls_dir"`
 	}
 	if err := a.decode(c, &body); err != nil {
 		return err
@@ -97,16 +101,20 @@ func (a *API) createHost(c echo.Context) error {
 	if err := checkEndpoint(body.Endpoint); err != nil {
 		return err
 	}
+	if body.TLSDir != "" && (!strings.HasPrefix(body.Endpoint, "tcp://") || !filepath.IsAbs(body.TLSDir) || filepath.Clean(body.TLSDir) != body.TLSDir) {
+		return invalidParams("tls_dir must be an absolute directory on the Pier server (holding ca.pem, cert.pem and key.pem), for a tcp:// endpoint.")
+	}
 	if a.Hosts == nil {
 		return errorf(http.StatusServiceUnavailable, "unavailable", "This Pier can't reach Docker engines.")
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
 	defer cancel()
-	info, err := a.Hosts.Probe(ctx, body.Endpoint)
+	info, err := a.Hosts.Probe(ctx, body.Endpoint, body.TLSDir)
 	if err != nil {
 		return invalidParams("Can't reach a Docker engine at " + body.Endpoint + ": " + err.Error())
 	}
-	h, err := a.Store.AddHost(c.Request().Context(), currentUser(c), body.Endpoint, body.Name, body.Labels, info)
+	h, err := a.Store.AddHost(c.Request().Context(), currentUser(c),
+		platform.HostSpec{Endpoint: body.Endpoint, Name: body.Name, Labels: body.Labels, TLSDir: body.TLSDir}, info)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,18 @@ func TestHostPool(t *testing.T) {
 	}
 	e.mustError(422, "invalid_params", e.admin, "POST", "/hosts", map[string]any{"endpoint": "unix:///var/run/other.sock", "labels": map[string]string{"bad label": "x"}})
 	e.mustError(422, "invalid_params", e.admin, "PATCH", "/hosts/local", map[string]any{})
+	// TLS files go with tcp:// engines, from an absolute directory on the server.
+	for _, bad := range []map[string]any{
+		{"endpoint": "unix:///var/run/docker.sock", "tls_dir": "/etc/pier/tls"},
+		{"endpoint": "tcp://127.0.0.1:2376", "tls_dir": "relative/dir"},
+		{"endpoint": "tcp://127.0.0.1:2376", "tls_dir": "/etc/../tls"},
+	} {
+		e.mustError(422, "invalid_params", e.admin, "POST", "/hosts", bad)
+	}
+	msg = e.mustError(422, "invalid_params", e.admin, "POST", "/hosts", map[string]any{"endpoint": "tcp://127.0.0.1:1", "tls_dir": "/nonexistent/tls"})
+	if !strings.Contains(msg, "ca.pem") {
+		t.Errorf("missing TLS files: %s", msg)
+	}
 	e.mustError(404, "not_found", e.admin, "GET", "/hosts/nope", nil)
 	// Admins only.
 	ann := e.user("ann@example.com", false)

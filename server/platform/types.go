@@ -169,6 +169,7 @@ type Host struct {
 	ID             uuid.UUID
 	Name           string
 	Endpoint       string // unix:///var/run/docker.sock or tcp://host:port
+	TLSDir         string // ca.pem, cert.pem and key.pem for a tcp:// endpoint; "" for none
 	Labels         map[string]string
 	Draining       bool
 	CPUs           int
@@ -179,6 +180,14 @@ type Host struct {
 	LastSeenAt     *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+}
+
+// HostSpec is what an admin gives to add a host.
+type HostSpec struct {
+	Endpoint string
+	Name     string // "" takes the engine's own
+	Labels   map[string]string
+	TLSDir   string
 }
 
 // HostInfo is what an engine says about itself when it is added.

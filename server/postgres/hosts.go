@@ -11,12 +11,12 @@ import (
 	"github.com/pier-paas/pier/server/platform"
 )
 
-const hostCols = `id, name, endpoint, labels, draining, cpus, memory_mb, engine_version, healthy, unhealthy_since,
+const hostCols = `id, name, endpoint, tls_dir, labels, draining, cpus, memory_mb, engine_version, healthy, unhealthy_since,
 	last_seen_at, created_at, updated_at`
 
 func scanHost(r pgx.Row) (platform.Host, error) {
 	var h platform.Host
-	err := r.Scan(uid(&h.ID), &h.Name, &h.Endpoint, &h.Labels, &h.Draining, &h.CPUs, &h.MemoryMB, &h.EngineVersion,
+	err := r.Scan(uid(&h.ID), &h.Name, &h.Endpoint, &h.TLSDir, &h.Labels, &h.Draining, &h.CPUs, &h.MemoryMB, &h.EngineVersion,
 		&h.Healthy, &h.UnhealthySince, &h.LastSeenAt, &h.CreatedAt, &h.UpdatedAt)
 	return h, err
 }
@@ -38,7 +38,8 @@ func ValidateLabels(labels map[string]string) error {
 
 // AddHost registers an engine (already reached by the caller, which read
 // info from it). An empty name takes the engine's own, made unique.
-func (s *Store) AddHost(ctx context.Context, actor platform.User, endpoint, name string, labels map[string]string, info platform.HostInfo) (platform.Host, error) {
+func (s *Store) AddHost(ctx context.Context, actor platform.User, spec platform.HostSpec, info platform.HostInfo) (platform.Host, error) {
+	endpoint, name, labels := spec.Endpoint, spec.Name, spec.Labels
 	if err := ValidateLabels(labels); err != nil {
 		return platform.Host{}, err
 	}
@@ -60,9 +61,9 @@ func (s *Store) AddHost(ctx context.Context, actor platform.User, endpoint, name
 		}
 		err := s.tx(ctx, func(tx pgx.Tx) error {
 			var err error
-			h, err = scanHost(tx.QueryRow(ctx, `INSERT INTO hosts (id, name, endpoint, labels, cpus, memory_mb, engine_version, last_seen_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING `+hostCols,
-				uuid.New(), try, endpoint, labels, info.CPUs, info.MemoryMB, info.EngineVersion))
+			h, err = scanHost(tx.QueryRow(ctx, `INSERT INTO hosts (id, name, endpoint, tls_dir, labels, cpus, memory_mb, engine_version, last_seen_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING `+hostCols,
+				uuid.New(), try, endpoint, spec.TLSDir, labels, info.CPUs, info.MemoryMB, info.EngineVersion))
 			if err != nil {
 				return err
 			}
