@@ -182,10 +182,7 @@ func TestLoopRunsTheFormation(t *testing.T) {
 	scale(t, h, app, "web", 3)
 	scale(t, h, app, "worker", 1)
 	h.eventually("3 web serving", func() bool { return serving(l, app, 3, "hello v1") })
-	h.eventually("worker up", func() bool { return len(h.containers()) == 4 })
-	if d := l.Dynos(app.ID); len(d) != 4 {
-		t.Errorf("dynos = %+v", d)
-	}
+	h.eventually("worker up, and 4 dynos listed", func() bool { return len(h.containers()) == 4 && len(l.Dynos(app.ID)) == 4 })
 
 	// A killed dyno is replaced.
 	victim := l.Snapshot().Serving(app.ID.String())[1]
