@@ -6,6 +6,10 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pier-paas/pier/server/herokuapi"
+	"github.com/pier-paas/pier/server/logs"
 )
 
 // TestOfficialHerokuCLI drives the real `heroku` CLI (from npm) against Pier:
@@ -19,7 +23,8 @@ func TestOfficialHerokuCLI(t *testing.T) {
 		}
 		t.Skip("set PIER_TEST_HEROKU_CLI to a heroku CLI binary (npm install heroku) to run this test")
 	}
-	e := newEnv(t)
+	hub := logs.NewHub(1500)
+	e := newEnv(t, func(a *herokuapi.API) { a.Logs = &logs.Sessions{Hub: hub} })
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(e.srv.URL, "http://"))
 	home := t.TempDir()
 	heroku := func(args ...string) string {
@@ -64,6 +69,11 @@ func TestOfficialHerokuCLI(t *testing.T) {
 	e.user("ann@example.com", false)
 	expect(heroku("access:add", "ann@example.com", "-a", "compat"), "done")
 	expect(heroku("access", "-a", "compat"), "ann@example.com", "collaborator", "owner")
+	// heroku logs reads the log session's URL as an EventSource.
+	app := e.must(200, e.admin, "GET", "/apps/compat", nil).Map(t)
+	hub.Add(logs.Line{Time: time.Now(), App: app["id"].(string), Source: "app", Dyno: "web.1", Text: "hello from the dyno"})
+	hub.Add(logs.Line{Time: time.Now(), App: app["id"].(string), Source: "heroku", Dyno: "router", Text: "at=info method=GET path=\"/\""})
+	expect(heroku("logs", "-n", "10", "-a", "compat"), "app[web.1]: hello from the dyno", "heroku[router]: at=info method=GET")
 	expect(heroku("maintenance:on", "-a", "compat"), "done")
 	expect(heroku("apps:rename", "compat-2", "-a", "compat"), "compat-2")
 	expect(heroku("apps:destroy", "-a", "compat-2", "--confirm", "compat-2"), "done")
