@@ -12,6 +12,7 @@ type dynoJSON struct {
 	Name    string `json:"name"`
 	Type    string `json:"type"`
 	State   string `json:"state"`
+	Reason  string `json:"pending_reason"`
 	Host    string `json:"host"`
 	Release struct {
 		Version int `json:"version"`
@@ -48,14 +49,25 @@ func printDynos(c *cli.Context, cl *client, app string) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	rows := make([][]string, len(ds))
-	for i, d := range ds {
-		rows[i] = []string{d.Name, d.State, fmt.Sprintf("v%d", d.Release.Version), d.Host, humanTime(d.UpdatedAt)}
+	var rows [][]string
+	var pending []string
+	reason := ""
+	for _, d := range ds {
+		if d.State == "pending" {
+			pending, reason = append(pending, d.Name), d.Reason
+			continue
+		}
+		rows = append(rows, []string{d.Name, d.State, fmt.Sprintf("v%d", d.Release.Version), d.Host, humanTime(d.UpdatedAt)})
 	}
 	w := c.App.Writer
-	fmt.Fprintln(w)
-	printHeading(w, appLabel(app)+" Dynos")
-	printTable(w, []string{"Dyno", "State", "Release", "Host", "Since"}, rows)
+	if len(rows) > 0 {
+		fmt.Fprintln(w)
+		printHeading(w, appLabel(app)+" Dynos")
+		printTable(w, []string{"Dyno", "State", "Release", "Host", "Since"}, rows)
+	}
+	if len(pending) > 0 {
+		fmt.Fprintf(w, "\n%d dynos pending (%s): %s. They start when a host has room.\n", len(pending), strings.Join(pending, ", "), reason)
+	}
 	return nil
 }
 

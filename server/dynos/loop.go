@@ -81,7 +81,8 @@ type Loop struct {
 
 	wakec    chan struct{}
 	snap     atomic.Pointer[Snapshot]
-	engines  map[string]*hostConn // host id → connection
+	pending  atomic.Pointer[[]scheduler.Pending] // from the last plan this server made
+	engines  map[string]*hostConn                // host id → connection
 	lastSeen map[string][]scheduler.Instance
 	health   *healthChecks
 	lease    Lease

@@ -48,11 +48,13 @@ func (l *Loop) round(ctx context.Context) time.Duration {
 		next = soon
 	}
 	if !l.leading(ctx) {
+		l.pending.Store(nil) // the leader knows; this server doesn't plan
 		return next
 	}
 	l.recordHealth(ctx, w, unreachable)
 	now := l.Now()
 	plan := scheduler.Reconcile(w.desired(l.Strategy), observed, now, l.Options)
+	l.pending.Store(&plan.Pending)
 	if plan.NextWake > 0 && plan.NextWake < next {
 		next = plan.NextWake
 	}

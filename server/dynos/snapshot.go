@@ -121,8 +121,37 @@ func dynoState(in scheduler.Instance, stopping bool) string {
 	return "down"
 }
 
-// Dynos lists an app's dynos from the last snapshot.
-func (l *Loop) Dynos(appID uuid.UUID) []platform.Dyno { return l.Snapshot().Dynos(appID) }
+// Dynos lists an app's dynos from the last snapshot, and those the last
+// plan could not place anywhere (state pending, with the reason).
+func (l *Loop) Dynos(appID uuid.UUID) []platform.Dyno {
+	s := l.Snapshot()
+	out := s.Dynos(appID)
+	p := l.pending.Load()
+	if p == nil {
+		return out
+	}
+	var w *platform.Workload
+	for i := range s.Workloads {
+		if s.Workloads[i].App.ID == appID {
+			w = &s.Workloads[i]
+		}
+	}
+	for _, pd := range *p {
+		if pd.App != appID.String() || w == nil || w.Release == nil {
+			continue
+		}
+		d := platform.Dyno{Name: dynoName(pd.Type, pd.Index), Type: pd.Type, State: "pending", Reason: pd.Reason,
+			Command: w.Commands[pd.Type], Size: platform.DefaultSize, CreatedAt: s.Taken, UpdatedAt: s.Taken,
+			Release: platform.ReleaseRef{ID: w.Release.ID, Version: w.Release.Version}}
+		for _, f := range w.Formation {
+			if f.Type == pd.Type {
+				d.Size = f.Size
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
 
 // StopDyno stops every container of one dyno (web.1) of an app, in the
 // background; the scheduler then starts a fresh one, as Heroku does after

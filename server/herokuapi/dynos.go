@@ -24,6 +24,7 @@ type dynoJSON struct {
 	Name      string     `json:"name"`
 	Type      string     `json:"type"`
 	State     string     `json:"state"`
+	Reason    string     `json:"pending_reason,omitempty"`
 	Command   string     `json:"command"`
 	Size      string     `json:"size"`
 	AttachURL *string    `json:"attach_url"`
@@ -40,7 +41,7 @@ type releaseRef struct {
 }
 
 func renderDyno(app platform.App, d platform.Dyno) dynoJSON {
-	out := dynoJSON{ID: d.ID, Name: d.Name, Type: d.Type, State: d.State, Command: d.Command, Size: d.Size,
+	out := dynoJSON{ID: d.ID, Name: d.Name, Type: d.Type, State: d.State, Reason: d.Reason, Command: d.Command, Size: d.Size,
 		Release: releaseRef{Version: d.Release.Version}, App: ref{app.ID, app.Name}, Host: d.Host,
 		CreatedAt: ts(d.CreatedAt), UpdatedAt: ts(d.UpdatedAt)}
 	if d.Release.ID != uuid.Nil {

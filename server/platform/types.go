@@ -217,7 +217,8 @@ type Dyno struct {
 	ID        string // container id
 	Name      string // web.1
 	Type      string
-	State     string // starting, up, crashed, down
+	State     string // starting, up, crashed, down; pending when no host can take it
+	Reason    string // why it is pending
 	Command   string
 	Size      string
 	Release   ReleaseRef
