@@ -65,6 +65,8 @@ func (s *Server) logEvent(e platform.Event) {
 		} else {
 			add("Restart" + by)
 		}
+	case "release.fail":
+		add(fmt.Sprintf("Release v%v failed: %v; the previous release keeps serving", e.Data["version"], e.Data["reason"]))
 	case "app.destroy":
 		s.logs.Forget(app)
 	}

@@ -80,3 +80,13 @@ func (w world) size(appID, typ string) platform.DynoSize {
 	s, _ := platform.LookupSize(platform.DefaultSize)
 	return s
 }
+
+// wantsWeb reports whether a formation runs any web dyno.
+func wantsWeb(fs []platform.Formation) bool {
+	for _, f := range fs {
+		if f.Type == "web" && f.Quantity > 0 {
+			return true
+		}
+	}
+	return false
+}

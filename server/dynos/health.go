@@ -57,6 +57,9 @@ func (hc *healthChecks) update(ctx context.Context, insts []scheduler.Instance, 
 	now := hc.now()
 	var wg sync.WaitGroup
 	seen := make(map[string]bool, len(insts))
+	// dockerOK is the engine's own verdict (a HEALTHCHECK in the image, or
+	// simply running): necessary for a web dyno, not sufficient.
+	dockerOK := make(map[string]bool, len(insts))
 	for i := range insts {
 		in := &insts[i]
 		if in.Type != "web" || in.State != scheduler.Up {
@@ -66,12 +69,11 @@ func (hc *healthChecks) update(ctx context.Context, insts []scheduler.Instance, 
 			in.Healthy = false // unpublished, or on a host that can't be reached
 			continue
 		}
-		seen[in.ID] = true
+		seen[in.ID], dockerOK[in.ID], in.Healthy = true, in.Healthy, false
 		hc.mu.Lock()
 		r, known := hc.results[in.ID]
 		hc.mu.Unlock()
 		if known && r.ok && now.Sub(r.checked) < recheckEvery {
-			in.Healthy = true
 			continue
 		}
 		wg.Add(1)
@@ -105,7 +107,7 @@ func (hc *healthChecks) update(ctx context.Context, insts []scheduler.Instance, 
 			continue
 		}
 		r := hc.results[in.ID]
-		in.Healthy = in.Healthy || r.ok
+		in.Healthy = dockerOK[in.ID] && r.ok
 		// Starting, or being confirmed dead: look again soon. A dyno that
 		// never answered in a minute is left to the periodic resync.
 		if (!in.Healthy && now.Sub(in.StartedAt) < time.Minute) || (in.Healthy && r.fails > 0) {

@@ -26,6 +26,7 @@ type Store interface {
 	Workloads(ctx context.Context) ([]platform.Workload, error)
 	Hosts(ctx context.Context) ([]platform.Host, error)
 	SetHostHealth(ctx context.Context, h platform.Host, healthy bool, reason string) error
+	FailRelease(ctx context.Context, app platform.Ref, r platform.Release, reason string) error
 	Follow(ctx context.Context, after int64, fn func(platform.Event), live func(bool)) error
 	LastEventID(ctx context.Context) (int64, error)
 }
@@ -70,6 +71,10 @@ type Loop struct {
 	Resync time.Duration
 	// StopTimeout is the grace between SIGTERM and SIGKILL (30s).
 	StopTimeout time.Duration
+	// ReleaseTimeout is how long a new release's web dynos have to become
+	// healthy before the release is failed and the previous one kept (60s,
+	// Heroku's boot timeout).
+	ReleaseTimeout time.Duration
 	// Drain, when set, is called after a web dyno leaves the routes and
 	// before it is sent SIGTERM; it returns once its requests are done.
 	Drain func(ctx context.Context, addr string)
@@ -124,6 +129,9 @@ func (l *Loop) init() {
 	}
 	if l.StopTimeout <= 0 {
 		l.StopTimeout = 30 * time.Second
+	}
+	if l.ReleaseTimeout <= 0 {
+		l.ReleaseTimeout = time.Minute
 	}
 	l.wakec = make(chan struct{}, 1)
 	l.engines = map[string]*hostConn{}

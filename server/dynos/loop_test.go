@@ -43,6 +43,8 @@ type harness struct {
 	cluster string
 	api     *client.Client
 	grace   time.Duration // lost-host grace; 0 is the default
+	// releaseTimeout is how long a release's web has to become healthy.
+	releaseTimeout time.Duration
 }
 
 func newHarness(t *testing.T) *harness {
@@ -77,7 +79,7 @@ func (h *harness) start() (*dynos.Loop, func()) {
 	l := &dynos.Loop{
 		Store: h.store, Cluster: h.cluster, Resync: time.Second, StopTimeout: 5 * time.Second,
 		Logger:  slog.New(slog.NewTextHandler(testLog{h.t}, nil)),
-		Options: scheduler.Options{LostHostGrace: h.grace},
+		Options: scheduler.Options{LostHostGrace: h.grace}, ReleaseTimeout: h.releaseTimeout,
 		Connect: func(ctx context.Context, host platform.Host) (dynos.Engine, error) {
 			e, err := docker.Connect(ctx, host.Endpoint, host.TLSDir)
 			if err != nil {

@@ -52,6 +52,13 @@ func (l *Loop) round(ctx context.Context) time.Duration {
 		return next
 	}
 	l.recordHealth(ctx, w, unreachable)
+	d, failed := l.checkReleases(ctx, w, observed)
+	if failed {
+		return 0 // plan again from the release that is current now
+	}
+	if d > 0 && d < next {
+		next = d
+	}
 	now := l.Now()
 	plan := scheduler.Reconcile(w.desired(l.Strategy), observed, now, l.Options)
 	l.pending.Store(&plan.Pending)

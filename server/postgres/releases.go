@@ -312,3 +312,21 @@ func releaseSlug(ctx context.Context, tx pgx.Tx, a *platform.App, actor platform
 	}
 	return r, syncFormation(ctx, tx, *a, slugID, first)
 }
+
+// FailRelease marks an app's current release failed (its web dynos never
+// became healthy), so the newest earlier succeeded release is current
+// again and keeps serving. A release already failed is left alone.
+func (s *Store) FailRelease(ctx context.Context, app platform.Ref, r platform.Release, reason string) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE releases SET status = 'failed', updated_at = now()
+			WHERE id = $1 AND app_id = $2 AND status = 'succeeded'`, r.ID, app.ID)
+		if err != nil {
+			return fmt.Errorf("fail release: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return nil
+		}
+		return appendEvent(ctx, tx, &app.ID, app.Name, "release.fail", "pier",
+			map[string]any{"release_id": r.ID, "version": r.Version, "reason": reason})
+	})
+}
