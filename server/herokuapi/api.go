@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/pier-paas/pier/server/logs"
 	"github.com/pier-paas/pier/server/postgres"
+	"github.com/pier-paas/pier/server/secretkey"
 )
 
 // API is the Heroku Platform API handler.
@@ -44,6 +45,9 @@ type API struct {
 	Logs *logs.Sessions
 	// OneOffs runs one-off dynos; nil refuses them.
 	OneOffs OneOffRunner
+	// Sealer encrypts certificates' private keys at rest; nil refuses
+	// certificate uploads.
+	Sealer *secretkey.Sealer
 
 	users    *limiter
 	logins   *limiter
@@ -126,6 +130,10 @@ func (a *API) routes(e *echo.Echo) {
 	e.DELETE("/apps/:app/formations/:type", a.restartDynos)
 	e.POST("/apps/:app/dynos/:dyno/actions/stop", a.stopDynoAction)
 	e.GET("/apps/:app/sni-endpoints", a.listSNIEndpoints)
+	e.POST("/apps/:app/sni-endpoints", a.createSNIEndpoint)
+	e.GET("/apps/:app/sni-endpoints/:sni_endpoint", a.getSNIEndpoint)
+	e.PATCH("/apps/:app/sni-endpoints/:sni_endpoint", a.updateSNIEndpoint)
+	e.DELETE("/apps/:app/sni-endpoints/:sni_endpoint", a.deleteSNIEndpoint)
 	e.POST("/apps/:app/log-sessions", a.createLogSession)
 
 	e.GET("/apps/:app/domains", a.listDomains)

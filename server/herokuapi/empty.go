@@ -14,9 +14,6 @@ import (
 // listAddons: Pier has no add-on marketplace.
 func (a *API) listAddons(c echo.Context) error { return a.emptyAppList(c) }
 
-// listSNIEndpoints: no certificates can be uploaded until the router exists.
-func (a *API) listSNIEndpoints(c echo.Context) error { return a.emptyAppList(c) }
-
 func (a *API) emptyAppList(c echo.Context) error {
 	if _, err := a.app(c, postgres.RoleCollaborator); err != nil {
 		return err
