@@ -18,6 +18,7 @@ type Config struct {
 	DatabaseURL   string // DATABASE_URL; empty runs the embedded PostgreSQL
 	APIAddr       string // PIER_API_ADDR: API, git and dashboard
 	RouterAddr    string // PIER_ROUTER_ADDR
+	RouterTLSAddr string // PIER_ROUTER_TLS_ADDR: HTTPS for apps' custom domains by SNI; "" for none
 	Domain        string // PIER_DOMAIN: apps answer at APP.Domain
 	AdminEmail    string // PIER_ADMIN_EMAIL
 	AdminPassword string // PIER_ADMIN_PASSWORD
@@ -68,7 +69,10 @@ func (c Config) Validate() error {
 	if c.DataDir == "" && c.DatabaseURL == "" {
 		return fmt.Errorf("PIER_DATA_DIR is empty: the embedded database needs a directory (or set DATABASE_URL)")
 	}
-	for name, addr := range map[string]string{"PIER_API_ADDR": c.APIAddr, "PIER_ROUTER_ADDR": c.RouterAddr} {
+	for name, addr := range map[string]string{"PIER_API_ADDR": c.APIAddr, "PIER_ROUTER_ADDR": c.RouterAddr, "PIER_ROUTER_TLS_ADDR": c.RouterTLSAddr} {
+		if addr == "" && name == "PIER_ROUTER_TLS_ADDR" {
+			continue
+		}
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			return fmt.Errorf("%s=%q is not HOST:PORT (e.g. :5000): %w", name, addr, err)
 		}

@@ -1,6 +1,12 @@
 package server
 
 import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -71,3 +77,49 @@ func (s *Server) newRouter() *router.Router {
 
 // RouterAddr is where the router listens (useful with port 0).
 func (s *Server) RouterAddr() string { return s.router.Addr().String() }
+
+// serveRouter serves the router on PIER_ROUTER_ADDR and, when set,
+// PIER_ROUTER_TLS_ADDR (certificates by SNI, kept in step with the
+// database), reporting a failure on errc. It returns the graceful stop.
+func (s *Server) serveRouter(ctx context.Context, rt *router.Router, errc chan<- error) func(context.Context) {
+	newServer := func() *http.Server {
+		return &http.Server{
+			Handler:           rt,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       90 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+			// Clients hanging up mid-request is routine for a router.
+			ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
+		}
+	}
+	plain := newServer()
+	go func() {
+		if err := plain.Serve(s.router); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("router: %w", err)
+		}
+	}()
+	var secure *http.Server
+	if s.tlsLn != nil {
+		secure = newServer()
+		go s.followCertificates(ctx)
+		go func() {
+			if err := secure.Serve(tls.NewListener(s.tlsLn, s.certs.Config())); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("router (TLS): %w", err)
+			}
+		}()
+	}
+	return func(ctx context.Context) {
+		if secure != nil {
+			go secure.Shutdown(ctx)
+		}
+		plain.Shutdown(ctx)
+	}
+}
+
+// RouterTLSAddr is where the router's HTTPS listener is, or "".
+func (s *Server) RouterTLSAddr() string {
+	if s.tlsLn == nil {
+		return ""
+	}
+	return s.tlsLn.Addr().String()
+}

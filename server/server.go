@@ -18,6 +18,8 @@ import (
 	"github.com/pier-paas/pier/server/platform"
 	"github.com/pier-paas/pier/server/postgres"
 	"github.com/pier-paas/pier/server/postgres/embedded"
+	"github.com/pier-paas/pier/server/secretkey"
+	"github.com/pier-paas/pier/server/tlsconfig"
 )
 
 // Server is a running control plane.
@@ -32,7 +34,10 @@ type Server struct {
 	cluster string // labels this installation's containers
 	logs    *logs.Hub
 	router  net.Listener
+	tlsLn   net.Listener // the router's HTTPS listener, when configured
 	routes  routes
+	sealer  *secretkey.Sealer
+	certs   tlsconfig.Certificates
 }
 
 // Run starts everything, serves until ctx ends, then shuts down cleanly:
@@ -88,7 +93,15 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.router = rln
 	s.Config.RouterAddr = rln.Addr().String() // app URLs show the port really bound
-	s.Logger.Info("pier server ready", "api", ln.Addr().String(), "router", rln.Addr().String(), "domain", cfg.Domain,
+	if cfg.RouterTLSAddr != "" {
+		if s.tlsLn, err = net.Listen("tcp", cfg.RouterTLSAddr); err != nil {
+			return fmt.Errorf("listen on PIER_ROUTER_TLS_ADDR %s: %w", cfg.RouterTLSAddr, err)
+		}
+	}
+	if s.sealer, err = s.openSealer(); err != nil {
+		return err
+	}
+	s.Logger.Info("pier server ready", "api", ln.Addr().String(), "router", rln.Addr().String(), "router_tls", cfg.RouterTLSAddr, "domain", cfg.Domain,
 		"embedded_db", cfg.DatabaseURL == "", "startup_ms", time.Since(started).Milliseconds())
 	return nil
 }
@@ -111,6 +124,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	loop.Published = func(snap *dynos.Snapshot) { s.routes.publish(snap, s.Config.Domain) }
 	api.Dynos = loop
 	api.OneOffs = oneOffs{loop}
+	api.Sealer = s.sealer
 	api.RateLimit = s.Config.RateLimit
 	api.Domain = s.Config.Domain
 	api.AppURL = s.Config.appURL
@@ -121,22 +135,11 @@ func (s *Server) Serve(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
-	rsrv := &http.Server{
-		Handler:           rt,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       90 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
-	}
-	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(s.api) }()
-	go func() {
-		if err := rsrv.Serve(s.router); !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("router: %w", err)
-		}
-	}()
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
+	errc := make(chan error, 3)
+	go func() { errc <- srv.Serve(s.api) }()
+	stopRouter := s.serveRouter(watchCtx, rt, errc)
 	go func() {
 		if err := api.Watch(watchCtx); err != nil && watchCtx.Err() == nil {
 			s.Logger.Error("token cache stopped following events; tokens are looked up every time", "err", err)
@@ -157,7 +160,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.Logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	go rsrv.Shutdown(sctx)
+	go stopRouter(sctx)
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -210,6 +213,9 @@ func (s *Server) Close() {
 	}
 	if s.router != nil {
 		s.router.Close()
+	}
+	if s.tlsLn != nil {
+		s.tlsLn.Close()
 	}
 	if s.store != nil {
 		s.store.Close()

@@ -86,7 +86,7 @@ func TestEmbeddedDatabaseLifecycle(t *testing.T) {
 func TestServersShareADatabase(t *testing.T) {
 	url := pgtest.URL(t)
 	cfg := Defaults()
-	cfg.DatabaseURL, cfg.APIAddr, cfg.RouterAddr = url, "127.0.0.1:0", "127.0.0.1:0"
+	cfg.DatabaseURL, cfg.APIAddr, cfg.RouterAddr, cfg.DataDir = url, "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
 	cfg.AdminEmail, cfg.AdminPassword = "boss@example.com", "boss-password"
 	var wg sync.WaitGroup
 	servers := make([]*Server, 3)
