@@ -139,6 +139,7 @@ func (a *API) routes(e *echo.Echo) {
 	e.GET("/apps/:app/domains", a.listDomains)
 	e.POST("/apps/:app/domains", a.createDomain)
 	e.GET("/apps/:app/domains/:domain", a.getDomain)
+	e.PATCH("/apps/:app/domains/:domain", a.updateDomain)
 	e.DELETE("/apps/:app/domains/:domain", a.deleteDomain)
 
 	e.GET("/apps/:app/collaborators", a.listCollaborators)

@@ -72,3 +72,31 @@ func (a *API) deleteDomain(c echo.Context) error {
 	noteAudit(c, x.Name, "removed domain "+d.Hostname)
 	return c.JSON(http.StatusOK, a.renderDomain(d))
 }
+
+// updateDomain: PATCH /apps/{app}/domains/{domain} {"sni_endpoint": name}.
+// The heroku CLI attaches a new certificate to matching domains this way.
+// Pier serves a certificate for every custom domain of its app that it
+// covers, so there is nothing to store: the endpoint must exist (or be
+// null), and the domain is returned as it is.
+func (a *API) updateDomain(c echo.Context) error {
+	x, err := a.app(c, postgres.RoleCollaborator)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		SNIEndpoint *string `json:"sni_endpoint"`
+	}
+	if err := a.decode(c, &body); err != nil {
+		return err
+	}
+	d, err := a.Store.Domain(c.Request().Context(), x, c.Param("domain"))
+	if err != nil {
+		return err
+	}
+	if body.SNIEndpoint != nil && *body.SNIEndpoint != "" {
+		if _, err := a.Store.SNIEndpoint(c.Request().Context(), x, *body.SNIEndpoint); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, a.renderDomain(d))
+}
