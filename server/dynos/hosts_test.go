@@ -10,10 +10,9 @@ import (
 	"github.com/pier-paas/pier/server/platform"
 )
 
-// Two real engines: spread placement uses both (copying the image to the
-// one that lacks it), and when one stops its dynos move to the other once
-// the grace period has passed.
-func TestTwoHosts(t *testing.T) {
+// hostLoss runs two engines with web=4 spread over them, powers the second
+// off and returns how long until its dynos served from the first.
+func hostLoss(t testing.TB, grace time.Duration) time.Duration {
 	h := newHarness(t)
 	second := dockertest.SecondEngine(t)
 	ctx := context.Background()
@@ -38,7 +37,7 @@ func TestTwoHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := webImage(t, "spread out") // built on the main engine only
-	h.grace = 3 * time.Second
+	h.grace = grace
 	l, _ := h.start()
 	deploy(t, h, app, img)
 	scale(t, h, app, "web", 4)
@@ -64,11 +63,30 @@ func TestTwoHosts(t *testing.T) {
 		}
 		return serving(l, app, 4, "spread out")
 	})
-	t.Logf("host stopped → its dynos serving elsewhere in %v (grace %v)", time.Since(stopped).Round(100*time.Millisecond), h.grace)
+	took := time.Since(stopped)
 	hs, _ := h.store.Hosts(ctx)
 	for _, x := range hs {
 		if x.ID == host2.ID && (x.Healthy || x.UnhealthySince == nil) {
 			t.Errorf("stopped host recorded as %+v", x)
 		}
+	}
+	return took
+}
+
+// Two real engines: spread placement uses both (copying the image to the
+// one that lacks it), and when one stops its dynos move to the other once
+// the grace period has passed.
+func TestTwoHosts(t *testing.T) {
+	took := hostLoss(t, 3*time.Second)
+	t.Logf("host powered off → its dynos serving elsewhere in %v (grace 3s)", took.Round(100*time.Millisecond))
+}
+
+// BenchmarkHostLoss measures, with the default 15 s grace, the time from a
+// host losing power to its dynos serving elsewhere (goal: under 20 s).
+// go test -run - -bench HostLoss -benchtime 1x ./server/dynos/
+func BenchmarkHostLoss(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		took := hostLoss(b, 0)
+		b.ReportMetric(took.Seconds(), "s/host-loss")
 	}
 }

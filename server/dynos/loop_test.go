@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // webImage is a FROM-scratch image whose Procfile serves body over HTTP on
 // $PORT and runs a worker that just sleeps.
-func webImage(t *testing.T, body string) string {
+func webImage(t testing.TB, body string) string {
 	return dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY Procfile /app/Procfile\nCOPY index.html /app/www/index.html\nWORKDIR /app\n",
 		map[string]string{
 			"Procfile":   "web: /bin/busybox httpd -f -p $PORT -h /app/www\nworker: /bin/busybox sleep 3600\n",
@@ -37,7 +37,7 @@ func webImage(t *testing.T, body string) string {
 // harness is a real store, the machine's Docker engine in the pool, and a
 // loop over both with its own cluster id.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	store   *postgres.Store
 	user    platform.User
 	cluster string
@@ -47,7 +47,7 @@ type harness struct {
 	releaseTimeout time.Duration
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	e := dockertest.Engine(t)
 	h := &harness{t: t, store: pgtest.Store(t), cluster: "test-" + uuid.NewString()}
 	ctx := context.Background()
@@ -144,14 +144,14 @@ func serving(l *dynos.Loop, app platform.App, n int, body string) bool {
 	return true
 }
 
-func scale(t *testing.T, h *harness, app platform.App, typ string, n int) {
+func scale(t testing.TB, h *harness, app platform.App, typ string, n int) {
 	t.Helper()
 	if _, err := h.store.UpdateFormation(context.Background(), h.user, app, []platform.FormationUpdate{{Type: typ, Quantity: &n}}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func deploy(t *testing.T, h *harness, app platform.App, img string) {
+func deploy(t testing.TB, h *harness, app platform.App, img string) {
 	t.Helper()
 	slug := platform.Slug{Image: img, ProcessTypes: map[string]string{
 		"web": "/bin/busybox httpd -f -p $PORT -h /app/www", "worker": "/bin/busybox sleep 3600"}}
@@ -243,7 +243,7 @@ func TestLoopRunsTheFormation(t *testing.T) {
 }
 
 // testLog sends the loop's log to the test's.
-type testLog struct{ t *testing.T }
+type testLog struct{ t testing.TB }
 
 func (w testLog) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
