@@ -2,11 +2,16 @@ package scheduler
 
 import "time"
 
-// crashBackoff is how long a crashed index waits before it is re-placed:
-// min(base * 2^restarts, max). Doubling stops at max so it cannot overflow.
+// crashBackoff is how long a crashed index waits before it is re-placed.
+// The first crash is restarted at once, as Heroku does; then it waits
+// min(base * 2^(restarts-1), max). Doubling stops at max so it cannot
+// overflow.
 func crashBackoff(restarts int, base, max time.Duration) time.Duration {
+	if restarts == 0 {
+		return 0
+	}
 	d := base
-	for i := 0; i < restarts && d < max; i++ {
+	for i := 1; i < restarts && d < max; i++ {
 		d *= 2
 	}
 	if d > max {

@@ -153,12 +153,12 @@ func TestWebWaitsForHealthyReplacement(t *testing.T) {
 func TestCrashBackoff(t *testing.T) {
 	d := Desired{Release: map[string]*ReleaseRef{"a": rel(1)}, Processes: []ProcessSpec{worker("a", 1)}, Hosts: hostsN(2, 4096)}
 	crashed := Instance{ID: "c", App: "a", Type: "worker", Index: 1, Release: 1, Host: "h1", State: Crashed, Restarts: 2, ExitedAt: t0.Add(-time.Second)}
-	// base 1s * 2^2 = 4s after ExitedAt: 3s from now.
+	// base 1s * 2^(2-1) = 2s after ExitedAt: 1s from now.
 	p := Reconcile(d, []Instance{crashed}, t0, DefaultOptions())
-	if !p.Idle() || p.NextWake != 3*time.Second {
+	if !p.Idle() || p.NextWake != time.Second {
 		t.Fatalf("during backoff: %+v", p)
 	}
-	p = Reconcile(d, []Instance{crashed}, t0.Add(3*time.Second), DefaultOptions())
+	p = Reconcile(d, []Instance{crashed}, t0.Add(time.Second), DefaultOptions())
 	if len(p.Place) != 1 || p.Place[0].Restarts != 3 || len(p.Stop) != 1 || p.Stop[0].Reason != "crashed" || p.NextWake != 0 {
 		t.Fatalf("after backoff: %+v", p)
 	}
@@ -166,6 +166,11 @@ func TestCrashBackoff(t *testing.T) {
 	crashed.Restarts = 40
 	if p := Reconcile(d, []Instance{crashed}, t0, DefaultOptions()); p.NextWake != time.Minute-time.Second {
 		t.Fatalf("capped: %+v", p)
+	}
+	// The first crash is restarted at once.
+	crashed.Restarts = 0
+	if p := Reconcile(d, []Instance{crashed}, t0, DefaultOptions()); len(p.Place) != 1 || p.Place[0].Restarts != 1 {
+		t.Fatalf("first crash: %+v", p)
 	}
 	// An old release's crash does not hold back the new release.
 	crashed.Release = 0
@@ -175,7 +180,7 @@ func TestCrashBackoff(t *testing.T) {
 }
 
 func TestCrashBackoffValues(t *testing.T) {
-	for restarts, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
+	for restarts, want := range []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
 		if got := crashBackoff(restarts, time.Second, time.Minute); got != want {
 			t.Errorf("crashBackoff(%d) = %v, want %v", restarts, got, want)
 		}
