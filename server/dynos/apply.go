@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/pier-paas/pier/server/docker"
@@ -16,14 +15,11 @@ import (
 	"github.com/pier-paas/pier/server/scheduler"
 )
 
-// maxParallelStarts bounds container creation per round: engines slow
-// down badly under many concurrent creates.
-const maxParallelStarts = 8
-
-// apply performs a plan and reports whether it did anything: stops first, in the background (each may wait out
-// the stop timeout), then placements, a few at a time. A step that fails is
-// logged and left for the next round, which plans again from what really
-// runs.
+// apply performs a plan and reports whether it did anything. Stops and
+// starts both run in the background, so a slow engine never holds up the
+// next round: a stop may wait out the stop timeout, a start may first copy
+// an image. A step that fails is logged and left for a later round, which
+// plans again from what really runs.
 func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance, plan scheduler.Plan) (acted bool) {
 	byID := make(map[string]*scheduler.Instance, len(observed))
 	for i := range observed {
@@ -33,8 +29,8 @@ func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance
 	l.mu.Lock()
 	for _, s := range plan.Stop {
 		in := byID[s.InstanceID]
-		if in == nil || l.stopping[in.ID] {
-			continue
+		if in == nil || l.stopping[in.ID] || isStarting(in.ID) {
+			continue // a start in progress is stopped once its container shows
 		}
 		e := l.engines[in.Host]
 		if e == nil {
@@ -55,60 +51,11 @@ func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance
 		l.publish(w, observed) // the router lets go of them before SIGTERM
 	}
 
-	sem := make(chan struct{}, maxParallelStarts)
-	var wg sync.WaitGroup
-	now := l.Now()
-	errs := make([]error, len(plan.Place))
-	tried := make([]bool, len(plan.Place))
-	noImage := l.ensureImages(ctx, w, plan.Place)
-	for i, p := range plan.Place {
-		a, h := w.apps[p.App], w.hosts[p.Host]
-		c := l.engines[p.Host]
-		if a == nil || a.Release == nil || a.Release.Version != p.Release || c == nil {
-			continue
-		}
-		if f, ok := l.failed[slotOf(p)]; ok && now.Before(f.until) {
-			continue // failed lately: wait out its backoff
-		}
-		tried[i] = true
-		if err := noImage[[2]string{p.Host, a.Image}]; err != nil {
-			errs[i] = err
-			continue
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(e Engine) {
-			defer func() { <-sem; wg.Done() }()
-			spec := l.runSpec(a, h, p, w.size(p.App, p.Type))
-			if _, errs[i] = e.Run(ctx, spec); errs[i] == nil {
-				l.Logger.Info("started dyno", "app", a.App.Name, "dyno", dynoName(p.Type, p.Index), "release", p.Release, "host", h.Name)
-				l.log(p.App, dynoName(p.Type, p.Index), "Starting process with command `"+a.Commands[p.Type]+"`")
-			}
-		}(c.engine)
-	}
-	wg.Wait()
-	for i, p := range plan.Place {
-		if !tried[i] {
-			continue
-		}
-		if errs[i] == nil {
-			delete(l.failed, slotOf(p))
-			continue
-		}
-		f := l.failed[slotOf(p)]
-		f.n++
-		f.until = now.Add(min(time.Second<<min(f.n-1, 6), time.Minute))
-		l.failed[slotOf(p)] = f
-		l.Logger.Warn("could not start dyno", "app", appName(w, p.App), "dyno", dynoName(p.Type, p.Index),
-			"host", w.hosts[p.Host].Name, "attempt", f.n, "retry_in", f.until.Sub(now).String(), "err", errs[i])
-	}
+	tried := l.startAll(ctx, w, plan.Place)
 	for _, p := range plan.Pending {
 		l.Logger.Info("dyno pending", "app", appName(w, p.App), "dyno", dynoName(p.Type, p.Index), "reason", p.Reason)
 	}
-	for _, t := range tried {
-		acted = acted || t
-	}
-	return acted || len(started) > 0
+	return tried > 0 || len(started) > 0
 }
 
 // log writes a heroku[web.1] line about a dyno.
@@ -220,6 +167,8 @@ func slotOf(p scheduler.Placement) slot { return slot{p.App, p.Type, p.Index} }
 func (l *Loop) nextRetry() time.Duration {
 	var next time.Duration
 	now := l.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for k, f := range l.failed {
 		d := f.until.Sub(now)
 		if d < -time.Hour {

@@ -38,7 +38,7 @@ func (l *Loop) updateLogs(ctx context.Context, observed []scheduler.Instance, w 
 			l.Log(in.App, "heroku", name, l.Now(), "State changed from "+prev+" to "+state)
 		}
 		t.states[in.ID] = state
-		if in.State != scheduler.Up && in.State != scheduler.Starting {
+		if (in.State != scheduler.Up && in.State != scheduler.Starting) || isStarting(in.ID) {
 			continue
 		}
 		c := l.engines[in.Host]

@@ -93,7 +93,8 @@ type Loop struct {
 	lease    Lease
 	leadTry  time.Time
 
-	failed map[slot]failure // placements that failed lately
+	failed map[slot]failure // placements that failed lately, guarded by mu
+	starts *starts
 	tails  *logTails
 
 	mu       sync.Mutex
@@ -138,6 +139,7 @@ func (l *Loop) init() {
 	l.lastSeen = map[string][]scheduler.Instance{}
 	l.stopping = map[string]bool{}
 	l.failed = map[slot]failure{}
+	l.starts = newStarts()
 	l.tails = newLogTails(l.Now())
 	l.health = newHealthChecks(l.Now)
 }
@@ -166,7 +168,9 @@ func (l *Loop) Run(ctx context.Context) error {
 		case <-timer.C:
 		case <-l.wakec:
 		}
+		began := time.Now()
 		next := l.round(ctx)
+		l.Logger.Debug("scheduler round", "took", time.Since(began), "next", next)
 		timer.Reset(next)
 	}
 }

@@ -38,7 +38,9 @@ func (l *Loop) round(ctx context.Context) time.Duration {
 	}
 	w := newWorld(workloads, hosts)
 	l.forgetRemoved(hosts)
+	inProgress := l.starts.list() // before observing: see withStarting
 	observed, unreachable := l.observe(ctx, hosts)
+	observed = withStarting(observed, inProgress)
 	waiting := l.health.update(ctx, observed, w.healthPaths())
 	l.publish(w, observed)
 	l.updateLogs(ctx, observed, w)

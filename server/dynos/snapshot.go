@@ -89,6 +89,9 @@ func (s *Snapshot) Dynos(appID uuid.UUID) []platform.Dyno {
 		if !in.ExitedAt.IsZero() {
 			d.UpdatedAt = in.ExitedAt
 		}
+		if isStarting(in.ID) {
+			d.ID = "" // no container yet
+		}
 		if w != nil {
 			d.Command = w.Commands[in.Type]
 			d.Size = platform.DefaultSize

@@ -207,6 +207,11 @@ func (r *reconciler) decideSlot(g *group, idx int, ids []int) {
 				rec = i
 			}
 		}
+		// A dyno that ran a long while before crashing starts its count
+		// afresh: one crash a day is not a crash loop.
+		if last := &r.insts[rec]; !last.StartedAt.IsZero() && last.ExitedAt.Sub(last.StartedAt) >= r.opts.CrashBackoffReset {
+			restarts = 0
+		}
 		until := r.insts[rec].ExitedAt.Add(crashBackoff(restarts, r.opts.CrashBackoffBase, r.opts.CrashBackoffMax))
 		if r.now.Before(until) {
 			hold = true

@@ -167,6 +167,12 @@ func TestCrashBackoff(t *testing.T) {
 	if p := Reconcile(d, []Instance{crashed}, t0, DefaultOptions()); p.NextWake != time.Minute-time.Second {
 		t.Fatalf("capped: %+v", p)
 	}
+	// A dyno that ran for an hour before crashing counts as a first crash.
+	longRun := crashed
+	longRun.StartedAt = t0.Add(-time.Hour)
+	if p := Reconcile(d, []Instance{longRun}, t0, DefaultOptions()); len(p.Place) != 1 || p.Place[0].Restarts != 1 {
+		t.Fatalf("crash after a long run: %+v", p)
+	}
 	// The first crash is restarted at once.
 	crashed.Restarts = 0
 	if p := Reconcile(d, []Instance{crashed}, t0, DefaultOptions()); len(p.Place) != 1 || p.Place[0].Restarts != 1 {

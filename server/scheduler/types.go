@@ -163,14 +163,18 @@ type Options struct {
 	LostHostGrace    time.Duration
 	CrashBackoffBase time.Duration
 	CrashBackoffMax  time.Duration
+	// CrashBackoffReset is how long a dyno must have run before its crash
+	// counts as a first crash again.
+	CrashBackoffReset time.Duration
 }
 
 // DefaultOptions are the production settings.
 func DefaultOptions() Options {
 	return Options{
-		LostHostGrace:    15 * time.Second,
-		CrashBackoffBase: time.Second,
-		CrashBackoffMax:  time.Minute,
+		LostHostGrace:     15 * time.Second,
+		CrashBackoffBase:  time.Second,
+		CrashBackoffMax:   time.Minute,
+		CrashBackoffReset: 10 * time.Minute,
 	}
 }
 
@@ -184,6 +188,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CrashBackoffMax <= 0 {
 		o.CrashBackoffMax = def.CrashBackoffMax
+	}
+	if o.CrashBackoffReset <= 0 {
+		o.CrashBackoffReset = def.CrashBackoffReset
 	}
 	return o
 }
