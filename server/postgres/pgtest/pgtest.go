@@ -111,7 +111,19 @@ func URL(t testing.TB) string {
 		defer c.Close(ctx)
 		c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
-	return withDB(baseURL, name)
+	// Each database is its own Pier installation: the template's cluster id,
+	// copied into every clone, would let test servers sharing a Docker
+	// engine adopt, stop and clean up each other's containers.
+	url := withDB(baseURL, name)
+	db, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	if _, err := db.Exec(ctx, "UPDATE cluster SET id = gen_random_uuid()"); err != nil {
+		t.Fatal(err)
+	}
+	return url
 }
 
 // Store opens a store on a fresh database.
