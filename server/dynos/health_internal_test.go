@@ -61,3 +61,19 @@ func TestHealthChecks(t *testing.T) {
 		}
 	}
 }
+
+// A start in progress stands in for its container until a live one shows;
+// the crashed container it replaces, with the same labels, does not count.
+func TestWithStarting(t *testing.T) {
+	starting := scheduler.Instance{ID: startingPrefix + "1", App: "a", Type: "web", Index: 2, Release: 3, Host: "h", State: scheduler.Starting}
+	crashed := starting
+	crashed.ID, crashed.State = "c0", scheduler.Crashed
+	if got := withStarting([]scheduler.Instance{crashed}, []scheduler.Instance{starting}); len(got) != 2 {
+		t.Errorf("with only the crashed one observed: %d instances, want the stand-in too", len(got))
+	}
+	live := starting
+	live.ID = "c1"
+	if got := withStarting([]scheduler.Instance{crashed, live}, []scheduler.Instance{starting}); len(got) != 2 {
+		t.Errorf("with the new container observed: %d instances, want no stand-in", len(got))
+	}
+}

@@ -7,6 +7,9 @@ import (
 	"github.com/pier-paas/pier/server/platform"
 )
 
+// settleDelay is how long after a container event the loop looks again.
+const settleDelay = 300 * time.Millisecond
+
 // hostConn is a connection to one host's engine and the watch that wakes
 // the loop on its container events.
 type hostConn struct {
@@ -48,7 +51,12 @@ func (l *Loop) keep(ctx context.Context, h platform.Host, e Engine) {
 	wctx, stop := context.WithCancel(ctx)
 	l.engines[h.ID.String()] = &hostConn{endpoint: h.Endpoint + " " + h.TLSDir, engine: e, cancel: stop}
 	go func() {
-		err := e.Watch(wctx, l.Cluster, l.Wake)
+		err := e.Watch(wctx, l.Cluster, func() {
+			l.Wake()
+			// The engine goes on listing a container as running for
+			// 150-200 ms after its die event: look again once it agrees.
+			time.AfterFunc(settleDelay, l.Wake)
+		})
 		if wctx.Err() == nil {
 			// The stream broke: the engine probably went away. The next
 			// round finds out and reconnects.

@@ -75,7 +75,11 @@ func withStarting(observed, inProgress []scheduler.Instance) []scheduler.Instanc
 	}
 	real := make(map[key]bool, len(observed))
 	for _, in := range observed {
-		real[key{in.App, in.Type, in.Host, in.Index, in.Release, in.Generation}] = true
+		// Only a live container stands for the start: the crashed one it
+		// replaces has the same labels.
+		if in.State == scheduler.Starting || in.State == scheduler.Up {
+			real[key{in.App, in.Type, in.Host, in.Index, in.Release, in.Generation}] = true
+		}
 	}
 	for _, in := range inProgress {
 		if !real[key{in.App, in.Type, in.Host, in.Index, in.Release, in.Generation}] {
