@@ -163,7 +163,7 @@ func (e *env) tryServer(dbURL string) (string, error) {
 		"PATH=" + os.Getenv("PATH"), "HOME=" + data, "DATABASE_URL=" + dbURL,
 		"PIER_API_ADDR=127.0.0.1:" + e.port, "PIER_ADMIN_EMAIL=admin@example.com",
 		"PIER_ADMIN_PASSWORD=" + adminPassword, "PIER_RATE_LIMIT=0", "PIER_DATA_DIR=" + data,
-		"PIER_LOG_LEVEL=warn", "PIER_ROUTER_ADDR=127.0.0.1:" + e.web,
+		"PIER_LOG_LEVEL=info", "PIER_ROUTER_ADDR=127.0.0.1:" + e.web, // printed only when a test fails
 	}
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

@@ -140,20 +140,29 @@ func testRuntime(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	defer api.Close()
-	cs, err := api.ContainerList(context.Background(), container.ListOptions{Filters: filters.NewArgs(
-		filters.Arg("label", docker.LabelAppName+"=shop"), filters.Arg("label", docker.LabelInstance+"=web.2"))})
-	if err != nil || len(cs) != 1 {
-		t.Fatalf("web.2 containers: %v %v", cs, err)
-	}
+	// The one running web.2 container: kill it (retrying if the scheduler
+	// happens to be replacing it right then).
+	var victim string
 	l := e.startLoad(host, 4)
 	killed := time.Now()
-	if err := api.ContainerKill(context.Background(), cs[0].ID, "KILL"); err != nil {
-		t.Fatal(err)
-	}
+	until(t, "a running web.2 to kill", func() bool {
+		cs, err := api.ContainerList(context.Background(), container.ListOptions{Filters: filters.NewArgs(
+			filters.Arg("label", docker.LabelAppName+"=shop"), filters.Arg("label", docker.LabelInstance+"=web.2"))})
+		if err != nil || len(cs) != 1 {
+			return false
+		}
+		killed = time.Now()
+		if err := api.ContainerKill(context.Background(), cs[0].ID, "KILL"); err != nil {
+			t.Logf("kill web.2: %v", err)
+			return false
+		}
+		victim = cs[0].ID
+		return true
+	})
 	until(t, "web.2 replaced", func() bool {
 		now, err := api.ContainerList(context.Background(), container.ListOptions{Filters: filters.NewArgs(
 			filters.Arg("label", docker.LabelAppName+"=shop"), filters.Arg("label", docker.LabelInstance+"=web.2"))})
-		return err == nil && len(now) == 1 && now[0].ID != cs[0].ID && strings.Count(u.ok("ps", "-a", "shop"), " up ") == 4
+		return err == nil && len(now) == 1 && now[0].ID != victim && strings.Count(u.ok("ps", "-a", "shop"), " up ") == 4
 	})
 	t.Logf("killed dyno replaced and up in %v", time.Since(killed).Round(10*time.Millisecond))
 	// A request the dyno was answering when it was SIGKILLed fails (with

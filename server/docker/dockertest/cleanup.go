@@ -6,6 +6,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
 	"github.com/pier-paas/pier/server/docker"
 )
 
@@ -24,7 +25,9 @@ func RemoveCluster(cluster string) error {
 		return err
 	}
 	for _, x := range cs {
-		if err := c.ContainerRemove(ctx, x.ID, container.RemoveOptions{Force: true}); err != nil {
+		// Pier may be removing it too (a stop, a one-off's auto-removal).
+		err := c.ContainerRemove(ctx, x.ID, container.RemoveOptions{Force: true})
+		if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
 			return err
 		}
 	}
