@@ -6,7 +6,7 @@ BIN     := bin/pier
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/pier-paas/pier/cli.Version=$(VERSION)
 
-.PHONY: all build run deps test test-short fuzz bench lint clean
+.PHONY: all build run deps test test-short fuzz bench bench-runtime lint clean
 
 all: build
 
@@ -36,6 +36,12 @@ fuzz:
 
 bench: build
 	$(GO) run ./bench
+
+# The runtime's figures: router vs nginx vs direct, failed requests during
+# a deploy and a scale, kill to replacement. Needs Docker and nginx
+# (apt-get install nginx).
+bench-runtime: build
+	$(GO) run ./bench/runtime
 
 clean:
 	rm -rf bin
