@@ -20,20 +20,7 @@ func (s *Server) logLine(appID, source, dyno string, t time.Time, text string) {
 // as app[api] lines, the way Heroku reports releases and scaling, until
 // ctx ends.
 func (s *Server) followAPIEvents(ctx context.Context) {
-	for ctx.Err() == nil {
-		last, err := s.store.LastEventID(ctx)
-		if err == nil {
-			err = s.store.Follow(ctx, last, s.logEvent, nil)
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		s.Logger.Warn("app logs stopped following the event log; retrying", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
+	s.store.FollowFromNow(ctx, s.logEvent, nil)
 }
 
 func (s *Server) logEvent(e platform.Event) {

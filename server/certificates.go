@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/pier-paas/pier/server/platform"
 	"github.com/pier-paas/pier/server/secretkey"
@@ -40,23 +39,16 @@ func (s *Server) followCertificates(ctx context.Context) {
 		}
 		s.certs.SetNamed(named)
 	}
-	for ctx.Err() == nil {
-		last, err := s.store.LastEventID(ctx)
-		if err == nil {
+	// Reload on (re)connecting too: changes made meanwhile were missed.
+	connected := false
+	s.store.FollowFromNow(ctx, func(e platform.Event) {
+		if strings.HasPrefix(e.Kind, "sni_endpoint.") || strings.HasPrefix(e.Kind, "domain.") || e.Kind == "app.destroy" {
 			reload()
-			err = s.store.Follow(ctx, last, func(e platform.Event) {
-				if strings.HasPrefix(e.Kind, "sni_endpoint.") || strings.HasPrefix(e.Kind, "domain.") || e.Kind == "app.destroy" {
-					reload()
-				}
-			}, nil)
 		}
-		if ctx.Err() != nil {
-			return
+	}, func(live bool) {
+		if live && !connected {
+			reload()
 		}
-		s.Logger.Warn("TLS certificates stopped following the event log; retrying", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
+		connected = live
+	})
 }

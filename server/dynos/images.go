@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
 )
 
 // ensureImage copies an image to a host that lacks it, from a host that

@@ -27,8 +27,7 @@ type Store interface {
 	Hosts(ctx context.Context) ([]platform.Host, error)
 	SetHostHealth(ctx context.Context, h platform.Host, healthy bool, reason string) error
 	FailRelease(ctx context.Context, app platform.Ref, r platform.Release, reason string) error
-	Follow(ctx context.Context, after int64, fn func(platform.Event), live func(bool)) error
-	LastEventID(ctx context.Context) (int64, error)
+	FollowFromNow(ctx context.Context, fn func(platform.Event), live func(bool)) error
 }
 
 // Engine is one Docker host as the loop uses it.
@@ -176,20 +175,13 @@ func (l *Loop) Run(ctx context.Context) error {
 }
 
 // follow wakes the loop on every event-log entry (a release, a scale, a
-// host change) until ctx ends, resuming after errors.
+// host change), and whenever the follower (re)connects, until ctx ends.
 func (l *Loop) follow(ctx context.Context) {
-	for ctx.Err() == nil {
-		last, err := l.Store.LastEventID(ctx)
-		if err == nil {
-			err = l.Store.Follow(ctx, last, func(platform.Event) { l.Wake() }, func(bool) { l.Wake() })
+	connected := false
+	l.Store.FollowFromNow(ctx, func(platform.Event) { l.Wake() }, func(live bool) {
+		if live && !connected {
+			l.Wake()
 		}
-		if ctx.Err() != nil {
-			return
-		}
-		l.Logger.Warn("scheduler stopped following the event log; retrying", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
+		connected = live
+	})
 }

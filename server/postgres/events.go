@@ -124,3 +124,24 @@ func (s *Store) follow(ctx context.Context, after *int64, pollEvery time.Duratio
 		}
 	}
 }
+
+// FollowFromNow is Follow from the newest event at the time of the call:
+// for followers that only care about changes from now on. It keeps trying
+// to read where "now" is until it can, and returns when ctx ends.
+func (s *Store) FollowFromNow(ctx context.Context, fn func(platform.Event), live func(bool)) error {
+	for {
+		last, err := s.LastEventID(ctx)
+		if err == nil {
+			return s.Follow(ctx, last, fn, live)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.log.Warn("event follower can't read the newest event; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
