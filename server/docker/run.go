@@ -33,8 +33,8 @@ type RunSpec struct {
 	// StopTimeout is how long `stop` waits after SIGTERM before SIGKILL.
 	StopTimeout time.Duration
 	// Interactive keeps stdin open for an attached one-off; TTY gives it a
-	// terminal. AutoRemove deletes a detached one-off when it exits.
-	Interactive, TTY, AutoRemove bool
+	// terminal.
+	Interactive, TTY bool
 }
 
 // Run creates and starts a container. A container that was created but
@@ -81,8 +81,7 @@ func (e *Engine) create(ctx context.Context, s RunSpec) (string, error) {
 	}
 	init := true // tini as PID 1 passes SIGTERM to the command and reaps zombies
 	host := &container.HostConfig{
-		Init:       &init,
-		AutoRemove: s.AutoRemove,
+		Init: &init,
 		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{
 			"max-size": "10m", "max-file": "2",
 		}},

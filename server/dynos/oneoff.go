@@ -24,8 +24,8 @@ func (a *Attached) Close() { a.engine.Close() }
 // RunOneOff starts a one-off dyno of the app's current release on a
 // healthy host, copying the image there if needed. Attached, it is created
 // and attached but its output waits for the caller; detached, it runs to
-// completion on its own, its output going to the app's log, and removes
-// itself.
+// completion on its own, its output going to the app's log, and is
+// removed afterwards.
 func (l *Loop) RunOneOff(ctx context.Context, req platform.OneOff) (platform.Dyno, *Attached, error) {
 	snap := l.Snapshot()
 	var w *platform.Workload
@@ -62,7 +62,10 @@ func (l *Loop) RunOneOff(ctx context.Context, req platform.OneOff) (platform.Dyn
 			docker.LabelCluster: l.Cluster, docker.LabelApp: req.App.String(), docker.LabelAppName: w.App.Name,
 			docker.LabelType: "run", LabelOneOff: name, docker.LabelRelease: strconv.Itoa(w.Release.Version),
 		},
-		TTY: req.TTY, AutoRemove: !req.Attach,
+		// A detached one-off is removed once its output is read, not
+		// auto-removed: a command that exits at once would take its output
+		// with it before anyone read it.
+		TTY: req.TTY,
 	}
 	now := l.Now()
 	d := platform.Dyno{Name: name, Type: "run", State: "starting", Command: req.Command, Size: req.Size.Name,
@@ -93,9 +96,12 @@ func (l *Loop) RunOneOff(ctx context.Context, req platform.OneOff) (platform.Dyn
 			}
 		})
 		if err != nil {
-			l.Logger.Debug("one-off log ended", "dyno", name, "err", err)
+			l.Logger.Warn("lost a one-off dyno's output", "dyno", name, "err", err)
 		}
 		l.log(req.App.String(), name, "Process exited")
+		if err := e.Stop(context.Background(), id, l.StopTimeout); err != nil {
+			l.Logger.Warn("could not remove a one-off dyno", "dyno", name, "err", err)
+		}
 	}()
 	return d, nil, nil
 }
