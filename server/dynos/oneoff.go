@@ -28,12 +28,7 @@ func (a *Attached) Close() { a.engine.Close() }
 // removed afterwards.
 func (l *Loop) RunOneOff(ctx context.Context, req platform.OneOff) (platform.Dyno, *Attached, error) {
 	snap := l.Snapshot()
-	var w *platform.Workload
-	for i := range snap.Workloads {
-		if snap.Workloads[i].App.ID == req.App {
-			w = &snap.Workloads[i]
-		}
-	}
+	w := snap.workload(req.App)
 	if w == nil || w.Release == nil {
 		return platform.Dyno{}, nil, platform.Invalid("The app has no release to run a command in: deploy first.")
 	}

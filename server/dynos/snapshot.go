@@ -74,12 +74,7 @@ func (s *Snapshot) Serving(appID string) []scheduler.Instance {
 
 // Dynos lists an app's dynos as the API shows them.
 func (s *Snapshot) Dynos(appID uuid.UUID) []platform.Dyno {
-	var w *platform.Workload
-	for i := range s.Workloads {
-		if s.Workloads[i].App.ID == appID {
-			w = &s.Workloads[i]
-		}
-	}
+	w := s.workload(appID)
 	var out []platform.Dyno
 	for _, in := range s.Instances[appID.String()] {
 		d := platform.Dyno{
@@ -133,12 +128,7 @@ func (l *Loop) Dynos(appID uuid.UUID) []platform.Dyno {
 	if p == nil {
 		return out
 	}
-	var w *platform.Workload
-	for i := range s.Workloads {
-		if s.Workloads[i].App.ID == appID {
-			w = &s.Workloads[i]
-		}
-	}
+	w := s.workload(appID)
 	for _, pd := range *p {
 		if pd.App != appID.String() || w == nil || w.Release == nil {
 			continue
@@ -187,6 +177,16 @@ func (l *Loop) StopDyno(appID uuid.UUID, name string) int {
 		}(in)
 	}
 	return n
+}
+
+// workload finds an app's workload, or nil.
+func (s *Snapshot) workload(appID uuid.UUID) *platform.Workload {
+	for i := range s.Workloads {
+		if s.Workloads[i].App.ID == appID {
+			return &s.Workloads[i]
+		}
+	}
+	return nil
 }
 
 func (s *Snapshot) hostByID(id string) (platform.Host, bool) {
