@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -50,7 +49,7 @@ func (r *routes) publish(snap *dynos.Snapshot, domain string) {
 		id := w.App.ID.String()
 		route := router.Route{App: w.App.Name, Maintenance: w.Maintenance}
 		for _, in := range snap.Serving(id) {
-			route.Backends = append(route.Backends, router.Backend{Addr: in.Addr, Dyno: in.Type + "." + strconv.Itoa(in.Index)})
+			route.Backends = append(route.Backends, router.Backend{Addr: in.Addr, Dyno: dynos.Name(in.Type, in.Index)})
 		}
 		t.appIDs[w.App.Name] = id
 		t.byHost[strings.ToLower(w.App.Name+"."+domain)] = route

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 
-	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/dynos"
 	"github.com/pier-paas/pier/server/herokuapi"
 	"github.com/pier-paas/pier/server/platform"
@@ -15,13 +14,7 @@ func (s *Server) newLoop() *dynos.Loop {
 		Store:   s.store,
 		Cluster: s.cluster,
 		Logger:  s.Logger.With("component", "scheduler"),
-		Connect: func(ctx context.Context, h platform.Host) (dynos.Engine, error) {
-			e, err := docker.Connect(ctx, h.Endpoint, h.TLSDir)
-			if err != nil {
-				return nil, err
-			}
-			return e, nil
-		},
+		Connect: dynos.ConnectDocker,
 		Lead: func(ctx context.Context) (dynos.Lease, error) {
 			l, err := s.store.TryLeadScheduler(ctx)
 			if l == nil {

@@ -41,7 +41,7 @@ func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance
 		}
 		l.stopping[in.ID] = true
 		started = append(started, *in)
-		l.Logger.Info("stopping dyno", "app", appName(w, in.App), "dyno", fmt.Sprintf("%s.%d", in.Type, in.Index),
+		l.Logger.Info("stopping dyno", "app", appName(w, in.App), "dyno", Name(in.Type, in.Index),
 			"release", in.Release, "host", w.hosts[in.Host].Name, "reason", s.Reason)
 		l.wg.Add(1)
 		go l.stop(ctx, e.engine, *in)
@@ -53,7 +53,7 @@ func (l *Loop) apply(ctx context.Context, w world, observed []scheduler.Instance
 
 	tried := l.startAll(ctx, w, plan.Place)
 	for _, p := range plan.Pending {
-		l.Logger.Info("dyno pending", "app", appName(w, p.App), "dyno", dynoName(p.Type, p.Index), "reason", p.Reason)
+		l.Logger.Info("dyno pending", "app", appName(w, p.App), "dyno", Name(p.Type, p.Index), "reason", p.Reason)
 	}
 	return tried > 0 || len(started) > 0
 }
@@ -93,44 +93,54 @@ func (l *Loop) stop(ctx context.Context, e Engine, in scheduler.Instance) {
 		cancel()
 	}
 	if in.State == scheduler.Up || in.State == scheduler.Starting {
-		l.log(in.App, dynoName(in.Type, in.Index), "Stopping all processes with SIGTERM")
+		l.log(in.App, Name(in.Type, in.Index), "Stopping all processes with SIGTERM")
 	}
 	if err := e.Stop(ctx, in.ID, l.StopTimeout); err != nil && ctx.Err() == nil {
 		l.Logger.Warn("could not stop dyno", "container", in.ID[:min(12, len(in.ID))], "err", err)
 	}
 }
 
-// runSpec is the container for one placement: Heroku's environment, the
-// dyno size's limits, and the labels observation reads back.
-func (l *Loop) runSpec(a *platform.Workload, h platform.Host, p scheduler.Placement, size platform.DynoSize) docker.RunSpec {
-	name := dynoName(p.Type, p.Index)
-	env := make(map[string]string, len(a.Env)+3)
+// dynoSpec is what every dyno container of an app's release gets, one-offs
+// included: Heroku's environment (config vars plus PORT, DYNO and
+// PIER_RELEASE, then extra) and the size's limits, CPUs capped at the host's.
+func (l *Loop) dynoSpec(a *platform.Workload, h platform.Host, name string, release int, size platform.DynoSize, extra map[string]string) docker.RunSpec {
+	env := make(map[string]string, len(a.Env)+len(extra)+3)
 	for k, v := range a.Env {
+		env[k] = v
+	}
+	for k, v := range extra {
 		env[k] = v
 	}
 	env["PORT"] = strconv.Itoa(docker.WebPort)
 	env["DYNO"] = name
-	env["PIER_RELEASE"] = "v" + strconv.Itoa(p.Release)
+	env["PIER_RELEASE"] = "v" + strconv.Itoa(release)
 	cpus := size.CPUs
 	if h.CPUs > 0 && cpus > float64(h.CPUs) {
 		cpus = float64(h.CPUs)
 	}
 	return docker.RunSpec{
-		Name:    fmt.Sprintf("%s.%s.v%d.%s", a.App.Name, name, p.Release, randomSuffix()),
-		Image:   a.Image,
-		Command: a.Commands[p.Type],
-		Env:     env,
-		Labels: map[string]string{
-			docker.LabelInstance: name, docker.LabelCluster: l.Cluster, docker.LabelGeneration: strconv.Itoa(p.Generation), docker.LabelApp: p.App, docker.LabelAppName: a.App.Name,
-			docker.LabelType: p.Type, docker.LabelIndex: strconv.Itoa(p.Index), docker.LabelRelease: strconv.Itoa(p.Release),
-			docker.LabelRestarts: strconv.Itoa(p.Restarts), docker.LabelMemoryMB: strconv.Itoa(p.MemoryMB),
-		},
+		Name:        fmt.Sprintf("%s.%s.v%d.%s", a.App.Name, name, release, randomSuffix()),
+		Image:       a.Image,
+		Env:         env,
 		MemoryMB:    size.MemoryMB,
 		CPUs:        cpus,
-		Publish:     p.Type == "web",
-		HostIP:      HostIP(h.Endpoint),
 		StopTimeout: l.StopTimeout,
 	}
+}
+
+// runSpec is the container for one placement: dynoSpec, its Procfile
+// command, the labels observation reads back, and web's published port.
+func (l *Loop) runSpec(a *platform.Workload, h platform.Host, p scheduler.Placement, size platform.DynoSize) docker.RunSpec {
+	name := Name(p.Type, p.Index)
+	s := l.dynoSpec(a, h, name, p.Release, size, nil)
+	s.Command = a.Commands[p.Type]
+	s.Labels = map[string]string{
+		docker.LabelInstance: name, docker.LabelCluster: l.Cluster, docker.LabelGeneration: strconv.Itoa(p.Generation), docker.LabelApp: p.App, docker.LabelAppName: a.App.Name,
+		docker.LabelType: p.Type, docker.LabelIndex: strconv.Itoa(p.Index), docker.LabelRelease: strconv.Itoa(p.Release),
+		docker.LabelRestarts: strconv.Itoa(p.Restarts), docker.LabelMemoryMB: strconv.Itoa(p.MemoryMB),
+	}
+	s.Publish, s.HostIP = p.Type == "web", HostIP(h.Endpoint)
+	return s
 }
 
 // HostIP is the address a host's published ports are bound to and reached
@@ -182,7 +192,8 @@ func (l *Loop) nextRetry() time.Duration {
 	return next
 }
 
-func dynoName(typ string, index int) string { return typ + "." + strconv.Itoa(index) }
+// Name is a dyno's name: web.1.
+func Name(typ string, index int) string { return typ + "." + strconv.Itoa(index) }
 
 func appName(w world, id string) string {
 	if a := w.apps[id]; a != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/platform"
 )
 
@@ -86,4 +87,13 @@ func (l *Loop) forgetRemoved(hosts []platform.Host) {
 			delete(l.lastSeen, id)
 		}
 	}
+}
+
+// ConnectDocker is Loop.Connect for real Docker engines.
+func ConnectDocker(ctx context.Context, h platform.Host) (Engine, error) {
+	e, err := docker.Connect(ctx, h.Endpoint, h.TLSDir)
+	if err != nil {
+		return nil, err // not a typed nil inside the interface
+	}
+	return e, nil
 }

@@ -32,7 +32,7 @@ func (l *Loop) updateLogs(ctx context.Context, observed []scheduler.Instance, w 
 	live := make(map[string]bool, len(observed))
 	for _, in := range observed {
 		live[in.ID] = true
-		name := dynoName(in.Type, in.Index)
+		name := Name(in.Type, in.Index)
 		state := dynoState(in, false)
 		if prev, ok := t.states[in.ID]; ok && prev != state {
 			l.Log(in.App, "heroku", name, l.Now(), "State changed from "+prev+" to "+state)

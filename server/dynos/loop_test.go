@@ -80,13 +80,7 @@ func (h *harness) start() (*dynos.Loop, func()) {
 		Store: h.store, Cluster: h.cluster, Resync: time.Second, StopTimeout: 5 * time.Second,
 		Logger:  slog.New(slog.NewTextHandler(testLog{h.t}, nil)),
 		Options: scheduler.Options{LostHostGrace: h.grace}, ReleaseTimeout: h.releaseTimeout,
-		Connect: func(ctx context.Context, host platform.Host) (dynos.Engine, error) {
-			e, err := docker.Connect(ctx, host.Endpoint, host.TLSDir)
-			if err != nil {
-				return nil, err
-			}
-			return e, nil
-		},
+		Connect: dynos.ConnectDocker,
 		Lead: func(ctx context.Context) (dynos.Lease, error) {
 			l, err := h.store.TryLeadScheduler(ctx)
 			if l == nil {

@@ -3,7 +3,9 @@ package dynos
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -37,31 +39,17 @@ func (l *Loop) RunOneOff(ctx context.Context, req platform.OneOff) (platform.Dyn
 		return platform.Dyno{}, nil, err
 	}
 	name := "run." + strconv.Itoa(1000+rand.IntN(9000))
-	env := make(map[string]string, len(w.Env)+len(req.Env)+3)
-	for k, v := range w.Env {
-		env[k] = v
+	spec := l.dynoSpec(w, h, name, w.Release.Version, req.Size, req.Env)
+	spec.Command = req.Command
+	// No instance label: the scheduler neither adopts nor stops it.
+	spec.Labels = map[string]string{
+		docker.LabelCluster: l.Cluster, docker.LabelApp: req.App.String(), docker.LabelAppName: w.App.Name,
+		docker.LabelType: "run", LabelOneOff: name, docker.LabelRelease: strconv.Itoa(w.Release.Version),
 	}
-	for k, v := range req.Env {
-		env[k] = v
-	}
-	env["PORT"], env["DYNO"], env["PIER_RELEASE"] = strconv.Itoa(docker.WebPort), name, "v"+strconv.Itoa(w.Release.Version)
-	cpus := req.Size.CPUs
-	if h.CPUs > 0 && cpus > float64(h.CPUs) {
-		cpus = float64(h.CPUs)
-	}
-	spec := docker.RunSpec{
-		Name: fmt.Sprintf("%s.%s.v%d.%s", w.App.Name, name, w.Release.Version, randomSuffix()), Image: w.Image,
-		Command: req.Command, Env: env, MemoryMB: req.Size.MemoryMB, CPUs: cpus, StopTimeout: l.StopTimeout,
-		// No instance label: the scheduler neither adopts nor stops it.
-		Labels: map[string]string{
-			docker.LabelCluster: l.Cluster, docker.LabelApp: req.App.String(), docker.LabelAppName: w.App.Name,
-			docker.LabelType: "run", LabelOneOff: name, docker.LabelRelease: strconv.Itoa(w.Release.Version),
-		},
-		// A detached one-off is removed once its output is read, not
-		// auto-removed: a command that exits at once would take its output
-		// with it before anyone read it.
-		TTY: req.TTY,
-	}
+	// A detached one-off is removed once its output is read, not
+	// auto-removed: a command that exits at once would take its output with
+	// it before anyone read it.
+	spec.TTY = req.TTY
 	now := l.Now()
 	d := platform.Dyno{Name: name, Type: "run", State: "starting", Command: req.Command, Size: req.Size.Name,
 		Release: platform.ReleaseRef{ID: w.Release.ID, Version: w.Release.Version}, Host: h.Name, CreatedAt: now, UpdatedAt: now}
@@ -107,7 +95,7 @@ const LabelOneOff = "pier.one-off"
 // oneOffHost picks the first healthy, non-draining host (by name) that
 // has the image: the scheduler has copied it to the hosts running the app.
 func (l *Loop) oneOffHost(ctx context.Context, snap *Snapshot, image string) (Engine, platform.Host, error) {
-	hosts := append([]platform.Host(nil), snap.hosts...)
+	hosts := slices.Collect(maps.Values(snap.hosts))
 	sort.Slice(hosts, func(i, j int) bool { return hosts[i].Name < hosts[j].Name })
 	usable := false
 	for _, h := range hosts {

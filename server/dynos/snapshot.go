@@ -2,7 +2,7 @@ package dynos
 
 import (
 	"context"
-	"fmt"
+	"maps"
 	"sort"
 	"time"
 
@@ -18,14 +18,14 @@ type Snapshot struct {
 	Workloads []platform.Workload
 	// Instances by app id, sorted by type and index.
 	Instances map[string][]scheduler.Instance
-	hostNames map[string]string
-	hosts     []platform.Host
+	hosts     map[string]platform.Host // by id
 	stopping  map[string]bool
 }
 
 // publish builds and stores this round's snapshot.
 func (l *Loop) publish(w world, observed []scheduler.Instance) {
-	s := &Snapshot{Taken: l.Now(), Instances: map[string][]scheduler.Instance{}, hostNames: map[string]string{}}
+	// The round goes on to record host health in w.hosts: copy it.
+	s := &Snapshot{Taken: l.Now(), Instances: map[string][]scheduler.Instance{}, hosts: maps.Clone(w.hosts)}
 	for _, a := range w.apps {
 		s.Workloads = append(s.Workloads, *a)
 	}
@@ -43,10 +43,6 @@ func (l *Loop) publish(w world, observed []scheduler.Instance) {
 			}
 			return list[i].Release > list[j].Release
 		})
-	}
-	for id, h := range w.hosts {
-		s.hostNames[id] = h.Name
-		s.hosts = append(s.hosts, h)
 	}
 	l.mu.Lock()
 	s.stopping = make(map[string]bool, len(l.stopping))
@@ -78,8 +74,8 @@ func (s *Snapshot) Dynos(appID uuid.UUID) []platform.Dyno {
 	var out []platform.Dyno
 	for _, in := range s.Instances[appID.String()] {
 		d := platform.Dyno{
-			ID: in.ID, Name: fmt.Sprintf("%s.%d", in.Type, in.Index), Type: in.Type, State: dynoState(in, s.stopping[in.ID]),
-			Release: platform.ReleaseRef{Version: in.Release}, Host: s.hostNames[in.Host], CreatedAt: in.StartedAt, UpdatedAt: in.StartedAt,
+			ID: in.ID, Name: Name(in.Type, in.Index), Type: in.Type, State: dynoState(in, s.stopping[in.ID]),
+			Release: platform.ReleaseRef{Version: in.Release}, Host: s.hosts[in.Host].Name, CreatedAt: in.StartedAt, UpdatedAt: in.StartedAt,
 		}
 		if !in.ExitedAt.IsZero() {
 			d.UpdatedAt = in.ExitedAt
@@ -133,7 +129,7 @@ func (l *Loop) Dynos(appID uuid.UUID) []platform.Dyno {
 		if pd.App != appID.String() || w == nil || w.Release == nil {
 			continue
 		}
-		d := platform.Dyno{Name: dynoName(pd.Type, pd.Index), Type: pd.Type, State: "pending", Reason: pd.Reason,
+		d := platform.Dyno{Name: Name(pd.Type, pd.Index), Type: pd.Type, State: "pending", Reason: pd.Reason,
 			Command: w.Commands[pd.Type], Size: platform.DefaultSize, CreatedAt: s.Taken, UpdatedAt: s.Taken,
 			Release: platform.ReleaseRef{ID: w.Release.ID, Version: w.Release.Version}}
 		for _, f := range w.Formation {
@@ -153,10 +149,10 @@ func (l *Loop) StopDyno(appID uuid.UUID, name string) int {
 	s := l.Snapshot()
 	n := 0
 	for _, in := range s.Instances[appID.String()] {
-		if dynoName(in.Type, in.Index) != name {
+		if Name(in.Type, in.Index) != name {
 			continue
 		}
-		host, ok := s.hostByID(in.Host)
+		host, ok := s.hosts[in.Host]
 		if !ok {
 			continue
 		}
@@ -187,13 +183,4 @@ func (s *Snapshot) workload(appID uuid.UUID) *platform.Workload {
 		}
 	}
 	return nil
-}
-
-func (s *Snapshot) hostByID(id string) (platform.Host, bool) {
-	for _, h := range s.hosts {
-		if h.ID.String() == id {
-			return h, true
-		}
-	}
-	return platform.Host{}, false
 }

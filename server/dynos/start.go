@@ -141,7 +141,7 @@ func (l *Loop) startAll(ctx context.Context, w world, place []scheduler.Placemen
 // started records a placement's outcome: a failure backs its slot off
 // (1 s, 2 s, ... up to a minute), a success clears that.
 func (l *Loop) started(w world, p scheduler.Placement, err error) {
-	name := dynoName(p.Type, p.Index)
+	name := Name(p.Type, p.Index)
 	a := w.apps[p.App]
 	l.mu.Lock()
 	defer l.mu.Unlock()
