@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pier-paas/pier/bench/machine"
 )
 
 // clockTicks is USER_HZ, the unit of /proc CPU times: 100 on every Linux
@@ -22,11 +24,11 @@ type cpuSample struct {
 }
 
 func sampleCPU(pierPID int) cpuSample {
-	s := cpuSample{at: time.Now(), pier: procTicks(pierPID, false), self: procTicks(os.Getpid(), false)}
+	s := cpuSample{at: time.Now(), pier: machine.ProcTicks(pierPID, false), self: machine.ProcTicks(os.Getpid(), false)}
 	// Backends are the postmaster's children; once reaped their time moves to
 	// its cutime, so the postmaster is read with its children's.
 	for _, d := range descendants(pierPID) {
-		s.pg += procTicks(d, true)
+		s.pg += machine.ProcTicks(d, true)
 	}
 	if b, err := os.ReadFile("/proc/stat"); err == nil {
 		// cpu user nice system idle iowait irq softirq steal [guest guest_nice,
@@ -46,31 +48,6 @@ func sampleCPU(pierPID int) cpuSample {
 		}
 	}
 	return s
-}
-
-// procTicks is utime+stime of pid (plus reaped children's when asked);
-// a process that is gone counts 0.
-func procTicks(pid int, withChildren bool) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 15 {
-		return 0
-	}
-	// After the command name: f[11] utime, f[12] stime, f[13] cutime, f[14] cstime.
-	last := 12
-	if withChildren {
-		last = 14
-	}
-	var t int64
-	for _, x := range f[11 : last+1] {
-		n, _ := strconv.ParseInt(x, 10, 64)
-		t += n
-	}
-	return t
 }
 
 // cpuUse is CPU consumed between two samples, in CPU-seconds.

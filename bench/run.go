@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/pier-paas/pier/bench/machine"
 )
 
 const (
@@ -40,7 +41,7 @@ func run(ctx context.Context, o options) (err error) {
 	if err := os.Chmod(dir, 0o711); err != nil {
 		return err
 	}
-	addr, err := freeAddr()
+	addr, err := machine.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -52,7 +53,7 @@ func run(ctx context.Context, o options) (err error) {
 	}()
 
 	rep := &report{}
-	loadStart := loadAvg()
+	loadStart := machine.LoadAvg()
 	describe(rep, bin, dir, addr)
 
 	progress("starting %s server (fresh embedded database in %s, API on %s)", bin, dir, addr)
@@ -96,7 +97,7 @@ func run(ctx context.Context, o options) (err error) {
 	if err := restartPhase(ctx, srv, o, rep, first); err != nil {
 		return err
 	}
-	rep.setting("load average", "%s at start, %s at end (other work on the machine skews figures)", loadStart, loadAvg())
+	rep.setting("load average", "%s at start, %s at end (other work on the machine skews figures)", loadStart, machine.LoadAvg())
 	rep.print(os.Stdout)
 	return nil
 }
@@ -113,30 +114,6 @@ func describe(rep *report, bin, dir, addr string) {
 	rep.setting("flags", "%s", strings.Join(flags, " "))
 	rep.setting("binary", "%s", bin)
 	rep.setting("server env", "PIER_DATA_DIR=%s PIER_API_ADDR=%s PIER_RATE_LIMIT=0 PIER_LOG_LEVEL=info (no DATABASE_URL: embedded PostgreSQL)", dir, addr)
-	rep.setting("machine", "%s/%s, %d CPUs, %s; load generator runs on the same machine", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), memTotal())
+	rep.setting("machine", "%s/%s, %d CPUs, %s; load generator runs on the same machine", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), machine.MemTotal())
 	rep.setting("bench built with", "%s", runtime.Version())
-}
-
-// loadAvg is the 1, 5 and 15 minute load averages.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
-		return strings.Join(f[:3], " ")
-	}
-	return "unknown"
-}
-
-// memTotal is the machine's RAM from /proc/meminfo.
-func memTotal() string {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return "RAM unknown"
-	}
-	var kib int64
-	for _, line := range strings.Split(string(b), "\n") {
-		if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kib); err == nil {
-			break
-		}
-	}
-	return fmt.Sprintf("%.1f GiB RAM", float64(kib)/(1<<20))
 }

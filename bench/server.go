@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pier-paas/pier/bench/machine"
 )
 
 // serverProc runs `pier server` as a child process on one data directory; it
@@ -64,16 +64,6 @@ func findBinary(flagValue string) (string, error) {
 		return "", fmt.Errorf("pier binary %s is missing or not executable: run `make build` first (make bench does)", p)
 	}
 	return filepath.Abs(p)
-}
-
-// freeAddr returns a loopback address with a port nobody listens on now.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 // environ is ours without Pier's own settings, so the developer's
@@ -146,13 +136,13 @@ func (s *serverProc) waitHealthy(ctx context.Context, began time.Time) (time.Dur
 		}
 		select {
 		case <-s.exited:
-			return 0, fmt.Errorf("pier server exited during start-up: %s", s.logTail())
+			return 0, fmt.Errorf("pier server exited during start-up: %s", machine.Tail(s.logs))
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		case <-time.After(2 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("pier server did not answer /healthz within 3 minutes: %s", s.logTail())
+			return 0, fmt.Errorf("pier server did not answer /healthz within 3 minutes: %s", machine.Tail(s.logs))
 		}
 	}
 }
@@ -167,16 +157,6 @@ func (s *serverProc) loggedStartup() int64 {
 	}
 	ms, _ := strconv.ParseInt(string(m[1]), 10, 64)
 	return ms
-}
-
-// logTail is the end of the current run's log, for error messages.
-func (s *serverProc) logTail() string {
-	b, _ := os.ReadFile(s.logs)
-	b = bytes.TrimSpace(b)
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return fmt.Sprintf("log %s:\n%s", s.logs, b)
 }
 
 // stop sends SIGTERM (the server finishes requests, then stops its database)
@@ -196,7 +176,7 @@ func (s *serverProc) stop() error {
 		return fmt.Errorf("pier server ignored SIGTERM for 30 s and was killed")
 	}
 	if st := s.cmd.ProcessState; st != nil && !st.Success() {
-		return fmt.Errorf("pier server exited with %s: %s", st, s.logTail())
+		return fmt.Errorf("pier server exited with %s: %s", st, machine.Tail(s.logs))
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pier-paas/pier/bench/machine"
 )
 
 // clockTicks is USER_HZ, the unit of /proc CPU times: 100 on every Linux
@@ -45,11 +47,11 @@ type cpuUse struct {
 type pidSet func() []int
 
 func sampleCPU(proxy, backends pidSet) cpuSample {
-	s := cpuSample{at: time.Now(), self: procTicks(os.Getpid()), ours: map[int]bool{os.Getpid(): true}, procs: map[int]procTime{}}
+	s := cpuSample{at: time.Now(), self: machine.ProcTicks(os.Getpid(), false), ours: map[int]bool{os.Getpid(): true}, procs: map[int]procTime{}}
 	sum := func(set pidSet) (t int64) {
 		if set != nil {
 			for _, pid := range set() {
-				t += procTicks(pid)
+				t += machine.ProcTicks(pid, false)
 				s.ours[pid] = true
 			}
 		}
@@ -57,7 +59,7 @@ func sampleCPU(proxy, backends pidSet) cpuSample {
 	}
 	s.proxy, s.backends = sum(proxy), sum(backends)
 	eachProc(func(pid int, name string, stat []string, _ string) {
-		s.procs[pid] = procTime{name, statTicks(stat)}
+		s.procs[pid] = procTime{name, machine.StatTicks(stat)}
 	})
 	if b, err := os.ReadFile("/proc/stat"); err == nil {
 		// cpu user nice system idle iowait irq softirq steal
@@ -110,28 +112,6 @@ func (u cpuUse) String() string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f / %.2f / %.2f / %.2f", u.proxy, u.self, u.backends, u.other)
-}
-
-// procTicks is utime+stime of pid, all its threads; a process that is gone
-// counts 0.
-func procTicks(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	return statTicks(strings.Fields(string(b[i+1:])))
-}
-
-// statTicks is utime+stime from the stat fields after the command name:
-// state(0) ppid(1) ... utime(11) stime(12).
-func statTicks(f []string) int64 {
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return u + st
 }
 
 // withChildren is each pid and its direct children: nginx's master and

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pier-paas/pier/bench/machine"
 )
 
 // nginxConf is a reverse proxy set up the way one would put nginx in front
@@ -81,7 +83,7 @@ func startNginx(ctx context.Context, bin, dir string, backends []string) (*nginx
 	if err != nil {
 		return nil, fmt.Errorf("nginx not found (apt-get install -y nginx, or -nginx \"\" to skip it): %w", err)
 	}
-	addr, err := freeAddr()
+	addr, err := machine.FreeAddr()
 	if err != nil {
 		return nil, err
 	}

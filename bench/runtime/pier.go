@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pier-paas/pier/bench/machine"
 )
 
 const (
@@ -74,16 +75,6 @@ func goTool() string {
 		return p
 	}
 	return "/usr/local/go/bin/go"
-}
-
-// freeAddr returns a loopback address with a port nobody listens on now.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 // serverProc runs `pier server` as a child process on a fresh data dir.
@@ -154,25 +145,15 @@ func (s *serverProc) start(ctx context.Context) error {
 		}
 		select {
 		case <-s.exited:
-			return fmt.Errorf("pier server exited during start-up: %s", s.logTail())
+			return fmt.Errorf("pier server exited during start-up: %s", machine.Tail(s.logPath))
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("pier server did not answer /healthz within 3 minutes: %s", s.logTail())
+			return fmt.Errorf("pier server did not answer /healthz within 3 minutes: %s", machine.Tail(s.logPath))
 		}
 	}
-}
-
-// logTail is the end of the server's log, for error messages.
-func (s *serverProc) logTail() string {
-	b, _ := os.ReadFile(s.logPath)
-	b = bytes.TrimSpace(b)
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return fmt.Sprintf("log %s:\n%s", s.logPath, b)
 }
 
 // stop sends SIGTERM (the server stops serving and its database; by design

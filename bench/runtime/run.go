@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/pier-paas/pier/bench/machine"
 )
 
 // bench is one run's shared state: the server, its API, the engine and the
@@ -58,7 +60,7 @@ func run(ctx context.Context, o options) (err error) {
 			b.rep.note("INCOMPLETE: the run stopped with an error: %v", err)
 		}
 		if err == nil || len(b.rep.goals.rows) > 0 {
-			b.rep.setting("load average, end", "%s", loadAvg())
+			b.rep.setting("load average, end", "%s", machine.LoadAvg())
 			b.rep.print(os.Stdout)
 			if o.out != "" {
 				if werr := b.rep.writeMarkdown(o.out); werr != nil && err == nil {
@@ -81,11 +83,11 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}()
 
-	apiAddr, err := freeAddr()
+	apiAddr, err := machine.FreeAddr()
 	if err != nil {
 		return err
 	}
-	routerAddr, err := freeAddr()
+	routerAddr, err := machine.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -129,36 +131,12 @@ func run(ctx context.Context, o options) (err error) {
 func describe(rep *report, o options, bin string) {
 	rep.command = "go run ./bench/runtime " + strings.Join(os.Args[1:], " ")
 	rep.setting("machine", "%s/%s, %d CPUs, %s: the load generator, the proxy under test, both backends and Docker's "+
-		"docker-proxy for their published ports all share these cores", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), memTotal())
-	rep.setting("load average, start", "%s (other work on this machine skews the figures)", loadAvg())
+		"docker-proxy for their published ports all share these cores", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), machine.MemTotal())
+	rep.setting("load average, start", "%s (other work on this machine skews the figures)", machine.LoadAvg())
 	rep.setting("backend", "static Go net/http server answering \"ok\\n\" (FROM scratch image, no Procfile), web size %s", o.size)
 	rep.setting("load", "closed loop, %d keep-alive connections, %v warm-up + %v measured per run, %d rounds in rotated order",
 		o.conns, o.warmup, o.duration, o.rounds)
 	rep.setting("bench built with", "%s", runtime.Version())
-}
-
-// loadAvg is the 1, 5 and 15 minute load averages.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
-		return strings.Join(f[:3], " ")
-	}
-	return "unknown"
-}
-
-// memTotal is the machine's RAM from /proc/meminfo.
-func memTotal() string {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return "RAM unknown"
-	}
-	var kib int64
-	for _, line := range strings.Split(string(b), "\n") {
-		if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kib); err == nil {
-			break
-		}
-	}
-	return fmt.Sprintf("%.1f GiB RAM", float64(kib)/(1<<20))
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
