@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -36,6 +38,7 @@ type options struct {
 	freshKills  int
 	size        string
 	maxScale    int
+	phases      string
 }
 
 func main() {
@@ -53,11 +56,18 @@ func main() {
 	flag.IntVar(&o.freshKills, "fresh-kills", 7, "SIGKILLs timed after a new release each (first crash of a dyno); 0 skips")
 	flag.StringVar(&o.size, "size", "Performance-M", "dyno size of web: its CPU limit must not throttle the backends")
 	flag.IntVar(&o.maxScale, "scale", 6, "web quantity of the scale-up under load (1→N→1)")
+	flag.StringVar(&o.phases, "phases", "throughput,deploy,scale,kills", "comma-separated phases to run; they always run in the order throughput,deploy,scale,kills, and each later one expects throughput's deploy")
 	flag.Parse()
 	if o.conns < 1 || o.rounds < 1 || o.steadyConns < 1 || o.kills < 1 || o.freshKills < 0 || o.maxScale < 2 ||
 		o.duration <= 0 || o.warmup < 0 {
 		fmt.Fprintln(os.Stderr, "runtime: -conns, -rounds, -steady-conns and -kills must be at least 1, -scale at least 2, -duration positive")
 		os.Exit(2)
+	}
+	for _, p := range strings.Split(o.phases, ",") {
+		if !slices.Contains([]string{"throughput", "deploy", "scale", "kills"}, p) {
+			fmt.Fprintf(os.Stderr, "runtime: unknown phase %q in -phases\n", p)
+			os.Exit(2)
+		}
 	}
 
 	// Ctrl-C or SIGTERM cancels the run; run's deferred cleanup still stops

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,8 +120,14 @@ func run(ctx context.Context, o options) (err error) {
 	if err := b.api.createApp(ctx, b.app); err != nil {
 		return err
 	}
-	for _, phase := range []func(context.Context) error{b.throughput, b.deployUnderLoad, b.scaleUnderLoad, b.kills} {
-		if err := phase(ctx); err != nil {
+	phases := map[string]func(context.Context) error{
+		"throughput": b.throughput, "deploy": b.deployUnderLoad, "scale": b.scaleUnderLoad, "kills": b.kills,
+	}
+	for _, name := range []string{"throughput", "deploy", "scale", "kills"} {
+		if !slices.Contains(strings.Split(o.phases, ","), name) {
+			continue
+		}
+		if err := phases[name](ctx); err != nil {
 			return err
 		}
 	}
