@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -81,38 +79,20 @@ func (s *Server) RouterAddr() string { return s.router.Addr().String() }
 // PIER_ROUTER_TLS_ADDR (certificates by SNI, kept in step with the
 // database), reporting a failure on errc. It returns the graceful stop.
 func (s *Server) serveRouter(ctx context.Context, rt *router.Router, errc chan<- error) func(context.Context) {
-	newServer := func() *http.Server {
-		return &http.Server{
-			Handler:           rt,
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       90 * time.Second,
-			MaxHeaderBytes:    64 << 10,
-			// Clients hanging up mid-request is routine for a router.
-			ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
-		}
-	}
-	plain := newServer()
 	go func() {
-		if err := plain.Serve(s.router); !errors.Is(err, http.ErrServerClosed) {
+		if err := rt.Serve(s.router); !errors.Is(err, router.ErrClosed) {
 			errc <- fmt.Errorf("router: %w", err)
 		}
 	}()
-	var secure *http.Server
 	if s.tlsLn != nil {
-		secure = newServer()
 		go s.followCertificates(ctx)
 		go func() {
-			if err := secure.Serve(tls.NewListener(s.tlsLn, s.certs.Config())); !errors.Is(err, http.ErrServerClosed) {
+			if err := rt.Serve(tls.NewListener(s.tlsLn, s.certs.Config())); !errors.Is(err, router.ErrClosed) {
 				errc <- fmt.Errorf("router (TLS): %w", err)
 			}
 		}()
 	}
-	return func(ctx context.Context) {
-		if secure != nil {
-			go secure.Shutdown(ctx)
-		}
-		plain.Shutdown(ctx)
-	}
+	return func(ctx context.Context) { _ = rt.Shutdown(ctx) }
 }
 
 // RouterTLSAddr is where the router's HTTPS listener is, or "".

@@ -55,9 +55,7 @@ func BenchmarkRouter(b *testing.B) {
 		Lookup: func(host string) (Route, bool) { return route, host == "myapp.localhost" },
 		Log:    func(app, line string) {},
 	}
-	front := httptest.NewServer(rt)
-	b.Cleanup(front.Close)
-	benchGet(b, front.URL, "myapp.localhost")
+	benchGet(b, "http://"+serve(b, rt), "myapp.localhost")
 }
 
 // BenchmarkDirect is the same request straight to the backend, the floor

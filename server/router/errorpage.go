@@ -1,17 +1,18 @@
 package router
 
 import (
+	"bufio"
 	"html"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 )
 
-// writePage answers with one of the router's own pages. Pages are
-// self-contained (no external assets) so they render when everything else
-// is down, and are never cached: the app may be back a second later.
-func writePage(w http.ResponseWriter, r *http.Request, status int, title, message, requestID string) {
+// writePage writes one of the router's own pages to w and returns the
+// status and the body bytes sent. Pages are self-contained (no external
+// assets) so they render when everything else is down, and are never
+// cached: the app may be back a second later.
+func writePage(w *bufio.Writer, r *request, status int, title, message, requestID string, keepAlive bool) (int, int64) {
 	var b strings.Builder
 	b.Grow(1024)
 	b.WriteString(`<!DOCTYPE html>
@@ -28,36 +29,61 @@ func writePage(w http.ResponseWriter, r *http.Request, status int, title, messag
 	b.WriteString(html.EscapeString(requestID))
 	b.WriteString("</small></p></main></body></html>\n")
 
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-cache, no-store")
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
-	h.Set("X-Request-Id", requestID)
-	h.Del("Content-Encoding")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = io.WriteString(w, b.String())
+	w.WriteString("HTTP/1.1 ")
+	w.WriteString(strconv.Itoa(status))
+	w.WriteByte(' ')
+	w.WriteString(http.StatusText(status))
+	w.WriteString("\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-cache, no-store\r\nContent-Length: ")
+	w.WriteString(strconv.Itoa(b.Len()))
+	w.WriteString("\r\nX-Request-Id: ")
+	w.WriteString(requestID)
+	if !keepAlive {
+		w.WriteString("\r\nConnection: close")
+	} else if r.http10 {
+		w.WriteString("\r\nConnection: keep-alive")
 	}
+	w.WriteString("\r\n\r\n")
+	if r.isHead() {
+		return status, 0
+	}
+	w.WriteString(b.String())
+	return status, int64(b.Len())
 }
 
-// writeFailure answers with the page for f.
-func writeFailure(w http.ResponseWriter, r *http.Request, ex *exchange, f failure) {
+// writeFailure writes the page for ex.fail.
+func writeFailure(w *bufio.Writer, r *request, ex *exchange, keepAlive bool) (int, int64) {
+	f := ex.fail
 	switch f {
 	case maintenance:
-		writePage(w, r, f.status(), "Offline for maintenance",
-			"This app is undergoing maintenance right now. Please check back in a minute.", ex.id)
+		return writePage(w, r, f.status(), "Offline for maintenance",
+			"This app is undergoing maintenance right now. Please check back in a minute.", ex.id, keepAlive)
 	default:
-		writePage(w, r, f.status(), "Application error",
+		return writePage(w, r, f.status(), "Application error",
 			"An error occurred in the application and your page could not be served. "+
-				"If you are the application owner, check your logs for details ("+f.code()+": "+f.desc()+").", ex.id)
+				"If you are the application owner, check your logs for details ("+f.code()+": "+f.desc()+").", ex.id, keepAlive)
 	}
 }
 
 // writeNoSuchApp answers a request whose Host matches no app.
-func writeNoSuchApp(w http.ResponseWriter, r *http.Request, host, requestID string) {
+func writeNoSuchApp(w *bufio.Writer, r *request, host, requestID string, keepAlive bool) {
 	msg := "There is no app configured at this address."
 	if host != "" {
 		msg = "There is no app configured at " + host + "."
 	}
-	writePage(w, r, http.StatusNotFound, "No such app", msg, requestID)
+	writePage(w, r, http.StatusNotFound, "No such app", msg, requestID, keepAlive)
+}
+
+// writeRefusal answers a request the router could not parse, in plain
+// text, and closes the connection: after a malformed head nothing says
+// where the next request would start.
+func writeRefusal(w *bufio.Writer, bad *badRequest) {
+	body := strconv.Itoa(bad.status) + " " + http.StatusText(bad.status) + ": " + bad.reason + "\n"
+	w.WriteString("HTTP/1.1 ")
+	w.WriteString(strconv.Itoa(bad.status))
+	w.WriteByte(' ')
+	w.WriteString(http.StatusText(bad.status))
+	w.WriteString("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ")
+	w.WriteString(strconv.Itoa(len(body)))
+	w.WriteString("\r\nConnection: close\r\n\r\n")
+	w.WriteString(body)
 }

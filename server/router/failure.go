@@ -12,6 +12,7 @@ const (
 	requestTimeout                    // H12: no response headers within Timeout
 	closedWithoutReply                // H13: backend failed before sending headers
 	noWebDynos                        // H14: route has no backends
+	badResponse                       // H17: backend answered with something that is not HTTP/1.x
 	serverInterrupted                 // H18: backend failed while sending the body
 	connectTimeout                    // H19: dialling every backend failed, some by timing out
 	clientInterrupted                 // H27: client went away
@@ -33,6 +34,8 @@ func (f failure) code() string {
 		return "H13"
 	case noWebDynos:
 		return "H14"
+	case badResponse:
+		return "H17"
 	case serverInterrupted:
 		return "H18"
 	case connectTimeout:
@@ -57,6 +60,8 @@ func (f failure) desc() string {
 		return "Connection closed without response"
 	case noWebDynos:
 		return "No web processes running"
+	case badResponse:
+		return "Poorly formatted HTTP response"
 	case serverInterrupted:
 		return "Server Request Interrupted"
 	case connectTimeout:

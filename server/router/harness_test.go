@@ -20,7 +20,8 @@ import (
 type harness struct {
 	t      *testing.T
 	router *Router
-	srv    *httptest.Server
+	url    string // http://127.0.0.1:port
+	addr   string // the router's listening address
 	client *http.Client
 
 	mu     sync.Mutex
@@ -50,10 +51,35 @@ func newHarness(t *testing.T, configure ...func(*Router)) *harness {
 	for _, f := range configure {
 		f(h.router)
 	}
-	h.srv = httptest.NewServer(h.router)
-	t.Cleanup(h.srv.Close)
-	h.client = h.srv.Client()
+	h.addr = serve(t, h.router)
+	h.url = "http://" + h.addr
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	t.Cleanup(tr.CloseIdleConnections)
+	h.client = &http.Client{Transport: tr}
 	return h
+}
+
+// serve runs rt on a loopback listener until the test ends, and returns
+// the listener's address.
+func serve(t testing.TB, rt *Router) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- rt.Serve(l) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := rt.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; err != ErrClosed {
+			t.Errorf("Serve returned %v, want ErrClosed", err)
+		}
+	})
+	return l.Addr().String()
 }
 
 // testWriter sends operational logs to the test log, which shows them only
@@ -74,7 +100,7 @@ func (h *harness) set(host string, r Route) {
 // do sends a request for host to the router.
 func (h *harness) do(method, host, path string, body io.Reader, hdr ...string) *http.Response {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.srv.URL+path, body)
+	req, err := http.NewRequest(method, h.url+path, body)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -1,11 +1,12 @@
 package router
 
 import (
+	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httptrace"
 	"net/textproto"
 	"regexp"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pier-paas/pier/server/tlsconfig/tlstest"
 )
 
 // seen is what the echo backend reports about the request it received.
@@ -40,7 +43,7 @@ var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-
 func TestForwardedHeaders(t *testing.T) {
 	h := newHarness(t)
 	h.set("myapp.localhost", Route{App: "myapp", Backends: []Backend{backend(t, "web.1", echoHeaders)}})
-	_, routerPort, _ := net.SplitHostPort(strings.TrimPrefix(h.srv.URL, "http://"))
+	_, routerPort, _ := net.SplitHostPort(strings.TrimPrefix(h.url, "http://"))
 
 	before := time.Now().UnixMilli()
 	status, body, hdr := h.get("MyApp.localhost:8080", "/",
@@ -121,11 +124,26 @@ func TestForwardedProtoHTTPS(t *testing.T) {
 	var rt Router
 	be := backend(t, "web.1", echoHeaders)
 	rt.Lookup = func(host string) (Route, bool) { return Route{App: "myapp", Backends: []Backend{be}}, true }
-	srv := httptest.NewTLSServer(&rt)
-	t.Cleanup(srv.Close)
-	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	ca := tlstest.NewCA(t, "router test CA")
+	leaf := ca.Issue(t, time.Now().Add(time.Hour), "myapp.localhost")
+	cert, err := tls.X509KeyPair([]byte(leaf.CertPEM), []byte(leaf.KeyPEM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	go rt.Serve(tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}}))
+	t.Cleanup(func() { rt.Shutdown(context.Background()) })
+	tr := &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), ServerName: "myapp.localhost"},
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
 
-	resp, err := srv.Client().Get(srv.URL)
+	resp, err := client.Get("https://" + l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +183,7 @@ func TestEarlyHints(t *testing.T) {
 		io.WriteString(w, "done")
 	})}})
 	var hints int
-	req, _ := http.NewRequest(http.MethodGet, h.srv.URL, nil)
+	req, _ := http.NewRequest(http.MethodGet, h.url, nil)
 	req.Host = "myapp.localhost"
 	req.Header.Set("X-Request-Id", "hinted")
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{

@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// maxLoggedPath bounds the path in a log line; the http.Server allows
-// request targets of up to a megabyte.
+// maxLoggedPath bounds the path in a log line; a request head may be
+// 64 KB.
 const maxLoggedPath = 2048
 
 // appendLogLine appends the request's line in Heroku's router format:
@@ -46,7 +46,7 @@ func appendLogLine(b []byte, ex *exchange, end time.Time) []byte {
 	b = appendValue(b, ex.dyno)
 	b = append(b, " connect="...)
 	if ex.dyno != "" {
-		connect := time.Duration(ex.connect.Load())
+		connect := ex.connect
 		service := max(end.Sub(ex.start)-connect, 0)
 		b = strconv.AppendInt(b, connect.Milliseconds(), 10)
 		b = append(b, "ms service="...)
@@ -56,16 +56,9 @@ func appendLogLine(b []byte, ex *exchange, end time.Time) []byte {
 		b = append(b, " service="...)
 	}
 	b = append(b, " status="...)
-	status := ex.status
-	if status == 0 {
-		status = ex.rec.status
-	}
-	if status == 0 {
-		status = 200 // the server's implicit answer to an empty response
-	}
-	b = strconv.AppendInt(b, int64(status), 10)
+	b = strconv.AppendInt(b, int64(ex.status), 10)
 	b = append(b, " bytes="...)
-	b = strconv.AppendInt(b, ex.rec.bytes, 10)
+	b = strconv.AppendInt(b, ex.bytes, 10)
 	b = append(b, " protocol="...)
 	b = append(b, ex.proto...)
 	return b

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -54,50 +53,43 @@ func TestLogLineFormat(t *testing.T) {
 }
 
 func TestLogLineErrorFormat(t *testing.T) {
-	var got []string
-	rt := &Router{
-		Lookup: func(host string) (Route, bool) { return Route{App: "myapp"}, host == "myapp.localhost" },
-		Log:    func(app, line string) { got = append(got, app+": "+line) },
-		Now:    steppingClock(time.Millisecond),
-	}
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	req.Host = "myapp.localhost"
-	req.Header.Set("X-Request-Id", "abc")
-	req.RemoteAddr = "192.0.2.7:5555"
-	w := httptest.NewRecorder()
-	rt.ServeHTTP(w, req)
-	want := `myapp: at=error code=H14 desc="No web processes running" method=GET path="/" host=myapp.localhost request_id=abc fwd="192.0.2.7" dyno= connect= service= status=503 bytes=` +
-		itoa(int64(w.Body.Len())) + ` protocol=http`
-	if len(got) != 1 || got[0] != want {
-		t.Errorf("got  %q\nwant %q", got, want)
+	h := newHarness(t, func(rt *Router) { rt.Now = steppingClock(time.Millisecond) })
+	h.set("myapp.localhost", Route{App: "myapp"})
+	_, body, _ := h.get("myapp.localhost", "/", "X-Request-Id", "abc")
+	h.waitLine("myapp", "request_id", "abc")
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	want := `at=error code=H14 desc="No web processes running" method=GET path="/" host=myapp.localhost request_id=abc fwd="127.0.0.1" dyno= connect= service= status=503 bytes=` +
+		itoa(int64(len(body))) + ` protocol=http`
+	if len(h.lines) != 1 || h.lines[0].line != want {
+		t.Errorf("got  %q\nwant %q", h.lines, want)
 	}
 }
 
-// Hostile request targets cannot forge fields.
+// Hostile request targets cannot forge fields. Targets with spaces or
+// line breaks never get this far: they are refused as malformed.
 func TestLogLineHostilePath(t *testing.T) {
-	var lines []string
-	rt := &Router{
-		Lookup: func(string) (Route, bool) { return Route{App: "myapp", Maintenance: true}, true },
-		Log:    func(app, line string) { lines = append(lines, line) },
-	}
-	for _, path := range []string{
-		`/a b" status=200 dyno=evil x="`,
-		"/new\nline at=info",
-		`/back\slash\" bytes=1`,
-		"/\xff\xfe invalid utf-8",
+	h := newHarness(t)
+	h.set("myapp.localhost", Route{App: "myapp", Maintenance: true})
+	for i, path := range []string{
+		`/a"b"status=200"dyno=evil"x="`,
+		`/back\slash\"bytes=1`,
+		"/\xff\xfe-invalid-utf-8",
 		"/" + strings.Repeat("long/", 1000),
 	} {
-		lines = nil
-		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		req.RequestURI = path
-		rt.ServeHTTP(httptest.NewRecorder(), req)
-		if len(lines) != 1 {
-			t.Fatalf("%d lines", len(lines))
-		}
-		f, err := parseLine(lines[0])
+		conn, err := net.Dial("tcp", h.addr)
 		if err != nil {
-			t.Fatalf("%q: %v", lines[0], err)
+			t.Fatal(err)
 		}
+		id := "hostile-" + itoa(int64(i))
+		io.WriteString(conn, "GET "+path+" HTTP/1.1\r\nHost: myapp.localhost\r\nX-Request-Id: "+id+"\r\nConnection: close\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		conn.Close()
+		f := h.waitLine("myapp", "request_id", id)
 		want := path
 		if len(want) > maxLoggedPath {
 			want = want[:maxLoggedPath] + "..."
@@ -105,8 +97,12 @@ func TestLogLineHostilePath(t *testing.T) {
 		if f["path"] != want || f["status"] != "503" || f["dyno"] != "" {
 			t.Errorf("path %q logged as %v", path, f)
 		}
-		if strings.ContainsAny(lines[0], "\n\r") {
-			t.Errorf("line break in %q", lines[0])
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, l := range h.lines {
+		if strings.ContainsAny(l.line, "\n\r") {
+			t.Errorf("line break in %q", l.line)
 		}
 	}
 }
@@ -115,7 +111,7 @@ func TestLogLineHostilePath(t *testing.T) {
 func TestLogLineQuotedPathOverTheWire(t *testing.T) {
 	h := newHarness(t)
 	h.set("myapp.localhost", Route{App: "myapp", Backends: []Backend{backend(t, "web.1", replyWith("ok"))}})
-	conn, err := net.Dial("tcp", h.srv.Listener.Addr().String())
+	conn, err := net.Dial("tcp", h.addr)
 	if err != nil {
 		t.Fatal(err)
 	}

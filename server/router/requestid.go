@@ -1,18 +1,15 @@
 package router
 
-import (
-	"math/rand/v2"
-	"net/http"
-)
+import "math/rand/v2"
 
 // maxRequestIDLen is Heroku's limit for a client-supplied X-Request-Id.
 const maxRequestIDLen = 200
 
 // requestID returns the client's X-Request-Id if it is safe to pass on and
 // to log unquoted, else a fresh one.
-func requestID(h http.Header) string {
-	if v := h["X-Request-Id"]; len(v) > 0 && validRequestID(v[0]) {
-		return v[0]
+func requestID(r *request) string {
+	if v := r.bytes(r.requestID); r.hasReqID && validRequestID(v) {
+		return string(v)
 	}
 	return newRequestID()
 }
@@ -20,7 +17,7 @@ func requestID(h http.Header) string {
 // validRequestID accepts 1–200 characters of [A-Za-z0-9+=/_.-]. Heroku asks
 // for at least 20; shorter ones are accepted here because they are just as
 // harmless and clients' tracing ids are sometimes short.
-func validRequestID(s string) bool {
+func validRequestID[S ~string | ~[]byte](s S) bool {
 	if len(s) == 0 || len(s) > maxRequestIDLen {
 		return false
 	}

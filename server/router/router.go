@@ -2,20 +2,25 @@ package router
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/httputil"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
 // defaultTimeout is Heroku's limit for the first byte of a response.
 const defaultTimeout = 30 * time.Second
 
-// Router is an http.Handler that routes each request by Host to one of its
-// app's web dynos. Set its fields before the first request and do not change
-// them afterwards; a Router must not be copied after first use.
+// ErrClosed is what Serve returns after Shutdown.
+var ErrClosed = errors.New("router: closed")
+
+// Router serves HTTP/1.x on its listeners and routes each request by Host
+// to one of its app's web dynos. Set its fields before calling Serve and
+// do not change them afterwards; a Router must not be copied after first
+// use.
 type Router struct {
 	// Lookup finds the route for a request's Host (lower-cased, port
 	// stripped). Required. It is called once per request, concurrently, so
@@ -34,7 +39,8 @@ type Router struct {
 	// Nil means discard.
 	Logger *slog.Logger
 
-	// Now is the clock; nil means time.Now.
+	// Now is the clock for log lines; nil means time.Now. Deadlines use
+	// the real clock.
 	Now func() time.Time
 
 	// Timeout is how long a backend may stay silent before sending its
@@ -44,41 +50,32 @@ type Router struct {
 	// streaming responses or WebSockets.
 	Timeout time.Duration
 
-	// Transport sends requests to backends; nil means a tuned
-	// *http.Transport built once. A custom transport should return the
-	// dialler's *net.OpError (Op "dial") when it could not connect, so that
-	// failover knows the request was not sent.
-	Transport http.RoundTripper
+	// IdleTimeout is how long a client's keep-alive connection may wait
+	// for its next request. Zero means 90s.
+	IdleTimeout time.Duration
 
-	once  sync.Once
-	proxy *httputil.ReverseProxy
-	rr    roundRobin
+	// Dial connects to a backend; nil means a net.Dialer. The context
+	// carries the dial's deadline (5s at most). An error whose Timeout
+	// method reports true counts as a connect timeout (H19).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	once   sync.Once
+	logger *slog.Logger
+	rr     roundRobin
+	pool   pool
 	// inflight counts requests per backend, for Drain.
 	inflight inFlight
-	logger   *slog.Logger
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*clientConn]struct{}
+	closing   atomic.Bool
 }
 
 func (rt *Router) init() {
 	rt.logger = rt.Logger
 	if rt.logger == nil {
 		rt.logger = slog.New(slog.DiscardHandler)
-	}
-	next := rt.Transport
-	if next == nil {
-		next = newTransport(rt.now)
-	}
-	timeout := rt.Timeout
-	if timeout <= 0 {
-		timeout = defaultTimeout
-	}
-	rt.proxy = &httputil.ReverseProxy{
-		Rewrite:        rt.rewrite,
-		Transport:      &failover{next: next, timeout: timeout, logger: rt.logger, inflight: &rt.inflight},
-		ModifyResponse: rt.modifyResponse,
-		ErrorHandler:   rt.proxyError,
-		ErrorLog:       slog.NewLogLogger(rt.logger.Handler(), slog.LevelDebug),
-		BufferPool:     &bufferPool{},
-		// FlushInterval stays 0: recorder flushes after every write.
 	}
 }
 
@@ -89,138 +86,125 @@ func (rt *Router) now() time.Time {
 	return time.Now()
 }
 
-// ServeHTTP routes r to its app.
-func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (rt *Router) timeout() time.Duration {
+	if rt.Timeout > 0 {
+		return rt.Timeout
+	}
+	return defaultTimeout
+}
+
+func (rt *Router) idleTimeout() time.Duration {
+	if rt.IdleTimeout > 0 {
+		return rt.IdleTimeout
+	}
+	return defaultIdleTimeout
+}
+
+// Serve accepts connections on l (plain TCP, or a crypto/tls listener for
+// HTTPS) and serves each on its own goroutine until Shutdown, when it
+// returns ErrClosed. Serve may be called for several listeners.
+func (rt *Router) Serve(l net.Listener) error {
 	rt.once.Do(rt.init)
-	ex := &exchange{
-		start:  rt.now(),
-		id:     requestID(r.Header),
-		method: r.Method,
-		path:   r.RequestURI,
-		proto:  "http",
-		client: r.Context(),
-		rec:    recorder{ResponseWriter: w},
+	if !rt.track(l) {
+		l.Close()
+		return ErrClosed
 	}
-	if ex.path == "" { // a request that did not come from an http.Server
-		ex.path = r.URL.RequestURI()
-	}
-	if r.TLS != nil {
-		ex.proto = "https"
-	}
-	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		ex.peer = ip
-	}
-
-	host, ok := normalizeHost(r.Host)
-	var route Route
-	if ok && rt.Lookup != nil {
-		route, ok = rt.Lookup(host)
-	} else {
-		ok = false
-	}
-	if !ok {
-		if rt.Lookup == nil {
-			rt.logger.Error("router: Lookup is nil")
+	var backoff time.Duration
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			if rt.closing.Load() {
+				return ErrClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTooManyFiles) {
+				// Out of file descriptors, say: wait rather than spin.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				rt.logger.Warn("router: accept failed; retrying", "err", err, "in", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
 		}
-		rt.logger.Debug("router: no such app", "host", r.Host, "request_id", ex.id)
-		writeNoSuchApp(w, r, host, ex.id)
-		return
-	}
-	ex.host, ex.route = host, route
-
-	switch {
-	case route.Maintenance:
-		ex.fail = maintenance
-	case len(route.Backends) == 0:
-		ex.fail = noWebDynos
-	}
-	if ex.fail != served {
-		writeFailure(&ex.rec, r, ex, ex.fail)
-		rt.logRequest(ex)
-		return
-	}
-
-	ex.first = rt.rr.start(route.App, len(route.Backends))
-	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), exchangeKey{}, ex))
-	defer cancel()
-	ex.cancel = cancel
-	if r.ProtoMajor == 1 && r.ContentLength != 0 {
-		// By default the server discards an unread request body once the
-		// response starts; a proxy must keep relaying both directions.
-		if http.NewResponseController(w).EnableFullDuplex() == nil {
-			// With full duplex on, a body left unread (the backend never
-			// took it) is drained after the handler, which makes the
-			// server panic on the next keep-alive request
-			// (golang/go#68560). Closing it here drains at most 256 KB
-			// while the handler still runs, or marks the connection for
-			// closing beyond that.
-			defer r.Body.Close()
+		backoff = 0
+		c := newClientConn(rt, conn)
+		if !rt.trackConn(c) {
+			conn.Close()
+			return ErrClosed
 		}
-	}
-	defer rt.finish(ex)
-	rt.proxy.ServeHTTP(&ex.rec, r.WithContext(ctx))
-}
-
-// finish logs the request, including one the proxy aborted by panicking
-// with http.ErrAbortHandler because a body copy failed after the headers
-// were sent; the panic continues so the server drops the connection.
-func (rt *Router) finish(ex *exchange) {
-	p := recover()
-	if ex.counted != nil {
-		ex.counted.Add(-1)
-	}
-	if p != nil {
-		switch {
-		case p != http.ErrAbortHandler:
-			ex.fail = platformError
-			rt.logger.Error("router: panic", "app", ex.route.App, "panic", p)
-		case ex.client.Err() != nil || ex.rec.err != nil:
-			ex.fail, ex.status = clientInterrupted, statusClientClosed
-		default:
-			ex.fail = serverInterrupted
-		}
-	}
-	rt.logRequest(ex)
-	if p != nil {
-		panic(p)
+		go c.serve()
 	}
 }
 
-// modifyResponse sets our X-Request-Id on the response, replacing any from
-// the app so the client sees the id the logs use, and notes a protocol
-// switch, which the recorder does not see.
-func (rt *Router) modifyResponse(resp *http.Response) error {
-	ex := exchangeFrom(resp.Request.Context())
-	resp.Header["X-Request-Id"] = ex.header(5, ex.id)
-	if resp.StatusCode == http.StatusSwitchingProtocols {
-		ex.status = http.StatusSwitchingProtocols
+func (rt *Router) track(l net.Listener) bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.closing.Load() {
+		return false
 	}
-	return nil
+	if rt.listeners == nil {
+		rt.listeners = make(map[net.Listener]struct{})
+	}
+	rt.listeners[l] = struct{}{}
+	return true
 }
 
-// proxyError is the proxy's ErrorHandler: the request could not be proxied.
-func (rt *Router) proxyError(w http.ResponseWriter, r *http.Request, err error) {
-	ex := exchangeFrom(r.Context())
-	switch {
-	case ex.timedOut.Load():
-		ex.fail = requestTimeout
-	case ex.client.Err() != nil:
-		ex.fail = clientInterrupted
-	case ex.fail == served: // failover sets H10 or H19 itself
-		ex.fail = closedWithoutReply
+func (rt *Router) trackConn(c *clientConn) bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.closing.Load() {
+		return false
 	}
-	if ex.fail == clientInterrupted {
-		ex.status = statusClientClosed
-		rt.logger.Debug("router: client went away", "app", ex.route.App, "request_id", ex.id)
-		return
+	if rt.conns == nil {
+		rt.conns = make(map[*clientConn]struct{})
 	}
-	rt.logger.Warn("router: proxy failed", "app", ex.route.App, "dyno", ex.dyno,
-		"code", ex.fail.code(), "request_id", ex.id, "err", err)
-	ex.status = 0
-	if ex.rec.status != 0 {
-		return // headers already sent; all we can do is log
+	rt.conns[c] = struct{}{}
+	return true
+}
+
+func (rt *Router) untrack(c *clientConn) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	delete(rt.conns, c)
+}
+
+// Shutdown stops accepting, closes idle client connections and waits for
+// the others to finish their current request, until ctx ends; then it
+// closes whatever is left (WebSockets, long polls) and returns ctx's error.
+func (rt *Router) Shutdown(ctx context.Context) error {
+	rt.once.Do(rt.init)
+	rt.mu.Lock()
+	rt.closing.Store(true)
+	for l := range rt.listeners {
+		l.Close()
 	}
-	writeFailure(w, r, ex, ex.fail)
+	rt.mu.Unlock()
+	defer rt.pool.closeAll()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		rt.mu.Lock()
+		for c := range rt.conns {
+			if c.idle.Load() {
+				c.conn.Close()
+			}
+		}
+		left := len(rt.conns)
+		rt.mu.Unlock()
+		if left == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			rt.mu.Lock()
+			for c := range rt.conns {
+				c.conn.Close()
+			}
+			rt.mu.Unlock()
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
 }
 
 // logRequest gives the request's log line to Log.
@@ -231,3 +215,7 @@ func (rt *Router) logRequest(ex *exchange) {
 	var buf [512]byte
 	rt.Log(ex.route.App, string(appendLogLine(buf[:0], ex, rt.now())))
 }
+
+// errTooManyFiles is accept's complaint when the process is out of file
+// descriptors, which passes once connections close.
+var errTooManyFiles = syscall.EMFILE

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -191,15 +190,15 @@ func TestAllBackendsRefused(t *testing.T) {
 	}
 }
 
-// A dial that times out on every backend is H19. The transport is a real
-// http.Transport whose dialler reports a timeout, as net.Dialer does.
+// A dial that times out on every backend is H19. The dialler reports a
+// timeout the way net.Dialer does.
 func TestConnectTimeout(t *testing.T) {
 	var dials sync.Map
 	h := newHarness(t, func(rt *Router) {
-		rt.Transport = &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		rt.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			dials.Store(addr, true)
 			return nil, &net.OpError{Op: "dial", Net: network, Err: os.ErrDeadlineExceeded}
-		}}
+		}
 	})
 	h.set("myapp.localhost", Route{App: "myapp", Backends: []Backend{{Addr: "10.0.0.1:1", Dyno: "web.1"}, {Addr: "10.0.0.2:1", Dyno: "web.2"}}})
 	status, _, _ := h.get("myapp.localhost", "/")
@@ -277,7 +276,7 @@ func TestClosedWithoutResponse(t *testing.T) {
 
 // Router works without Log or Logger, and a nil Lookup is "no such app".
 func TestZeroConfig(t *testing.T) {
-	srv := httptestServer(t, &Router{})
+	srv := "http://" + serve(t, &Router{})
 	resp, err := http.Get(srv + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +287,7 @@ func TestZeroConfig(t *testing.T) {
 	}
 	var rt Router
 	rt.Lookup = func(string) (Route, bool) { return Route{App: "a"}, true }
-	srv = httptestServer(t, &rt)
+	srv = "http://" + serve(t, &rt)
 	resp, err = http.Get(srv + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -300,12 +299,6 @@ func TestZeroConfig(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func httptestServer(t *testing.T, h http.Handler) string {
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 // Many clients at once, through failover, under the race detector.
 func TestConcurrentRequests(t *testing.T) {
@@ -321,7 +314,7 @@ func TestConcurrentRequests(t *testing.T) {
 		wg.Go(func() {
 			for i := range 20 {
 				msg := "g" + itoa(int64(g)) + "-" + itoa(int64(i))
-				req, _ := http.NewRequest(http.MethodPost, h.srv.URL, strings.NewReader(msg))
+				req, _ := http.NewRequest(http.MethodPost, h.url, strings.NewReader(msg))
 				req.Host = "myapp.localhost"
 				resp, err := h.client.Do(req) // not h.do: no t.Fatal off the test goroutine
 				if err != nil {

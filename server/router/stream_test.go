@@ -35,7 +35,7 @@ func TestWebSocketUpgrade(t *testing.T) {
 	h := newHarness(t, func(rt *Router) { rt.Timeout = 200 * time.Millisecond })
 	h.set("myapp.localhost", Route{App: "myapp", Backends: []Backend{backend(t, "web.1", wsEcho)}})
 
-	conn, err := net.Dial("tcp", h.srv.Listener.Addr().String())
+	conn, err := net.Dial("tcp", h.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestStreamingKnownLength(t *testing.T) {
 		io.WriteString(w, "last!\n")
 	})}})
 	defer close(release)
-	req, _ := http.NewRequest(http.MethodGet, h.srv.URL, nil)
+	req, _ := http.NewRequest(http.MethodGet, h.url, nil)
 	req.Host = "myapp.localhost"
 	type result struct {
 		resp *http.Response

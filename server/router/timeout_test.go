@@ -52,7 +52,7 @@ func TestClientInterrupted(t *testing.T) {
 		}
 	})}})
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, h.srv.URL+"/wait", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, h.url+"/wait", nil)
 	req.Host = "myapp.localhost"
 	errc := make(chan error, 1)
 	go func() {
@@ -92,7 +92,7 @@ func TestClientInterruptedWhileStreaming(t *testing.T) {
 			}
 		}
 	})}})
-	conn, err := net.Dial("tcp", h.srv.Listener.Addr().String())
+	conn, err := net.Dial("tcp", h.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
