@@ -151,11 +151,14 @@ func open(c net.Conn) bool {
 	return err == nil && alive
 }
 
-// connect returns a connection to addr: an idle one, or a new one dialled
-// within the request's deadline, the dial timed for connect= in the log.
-func (rt *Router) connect(addr string, deadline time.Time, ex *exchange) (*backendConn, error) {
-	if bc := rt.pool.get(addr); bc != nil {
-		return bc, nil
+// connect returns a connection to addr: an idle one (reused) unless fresh
+// is set, or a new one dialled within the request's deadline, the dial
+// timed for connect= in the log.
+func (rt *Router) connect(addr string, deadline time.Time, ex *exchange, fresh bool) (bc *backendConn, reused bool, err error) {
+	if !fresh {
+		if bc := rt.pool.get(addr); bc != nil {
+			return bc, true, nil
+		}
 	}
 	start := rt.now()
 	d := time.Now().Add(dialTimeout)
@@ -167,14 +170,14 @@ func (rt *Router) connect(addr string, deadline time.Time, ex *exchange) (*backe
 	cancel()
 	ex.connect += rt.now().Sub(start)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	return &backendConn{
 		addr: addr,
 		conn: conn,
 		br:   bufio.NewReaderSize(conn, backendReadBuffer),
 		bw:   bufio.NewWriterSize(conn, backendWriteBuffer),
-	}, nil
+	}, false, nil
 }
 
 func (rt *Router) dial(ctx context.Context, network, addr string) (net.Conn, error) {

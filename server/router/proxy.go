@@ -99,11 +99,13 @@ func (c *clientConn) proxy(keepAfterPage bool) bool {
 	retryHangUp := !req.hasBody() && req.idempotent()
 
 	reason, tries, hangUps := appCrashed, 0, 0
-	for i := range n {
+	fresh := false // skip the pool: a reused connection just hung up
+	for i := 0; i < n; i++ {
 		b := backends[(ex.first+i)%n]
 		ex.dyno = b.Dyno
 		tries++
-		bc, err := rt.connect(b.Addr, deadline, ex)
+		bc, reused, err := rt.connect(b.Addr, deadline, ex, fresh)
+		fresh = false
 		if err != nil {
 			rt.logger.Warn("router: cannot reach backend; trying the next", "app", ex.route.App, "dyno", b.Dyno, "addr", b.Addr, "err", err)
 			var ne net.Error
@@ -121,6 +123,13 @@ func (c *clientConn) proxy(keepAfterPage bool) bool {
 		out := c.attempt(bc, deadline, timeout, streaming)
 		counter.Add(-1)
 		switch {
+		case out == hungUp && retryHangUp && reused:
+			// The app closed the idle connection as the request went out:
+			// the same backend gets it again on a new connection.
+			tries--
+			i--
+			fresh = true
+			continue
 		case out == hungUp && retryHangUp:
 			rt.logger.Warn("router: backend hung up before answering; trying the next", "app", ex.route.App, "dyno", b.Dyno, "addr", b.Addr)
 			hangUps++
@@ -264,7 +273,14 @@ func (c *clientConn) awaitFirstByte(bc *backendConn, deadline time.Time, up *upl
 	}
 	_ = bc.conn.SetReadDeadline(first)
 	_, err := bc.br.Peek(1)
-	if err == nil || !errors.Is(err, errDeadline) || !first.Before(deadline) {
+	if err == nil {
+		if first.Before(deadline) && !headBuffered(bc.br) {
+			// The rest of the head may take until the real deadline.
+			_ = bc.conn.SetReadDeadline(deadline)
+		}
+		return nil
+	}
+	if !errors.Is(err, errDeadline) || !first.Before(deadline) {
 		return err
 	}
 	w := c.watch(bc)
@@ -295,7 +311,7 @@ func hangUp(err error) bool {
 func (c *clientConn) relayAnswer(bc *backendConn, resp *response, up *upload) outcome {
 	req, ex := &c.req, &c.ex
 	keep := req.keepAlive && !c.rt.closing.Load()
-	f := framing{keepAlive: keep, http10: req.http10}
+	f := framing{keepAlive: keep, http10: req.http10, length: -1}
 	switch {
 	case resp.bodyless(req.isHead()):
 		f.length = resp.contentLength
@@ -306,9 +322,9 @@ func (c *clientConn) relayAnswer(bc *backendConn, resp *response, up *upload) ou
 	default:
 		f.length = resp.contentLength
 	}
-	if up != nil && !up.finished() {
+	if up != nil && !up.wait(uploadGrace) {
 		// The app answered before taking the whole body: the rest of it is
-		// still on the client connection.
+		// still on the client connection, which has to close.
 		f.keepAlive = false
 	}
 	ex.status = resp.status
@@ -437,8 +453,28 @@ func (up *upload) finished() bool {
 	}
 }
 
-// stopUpload waits for the upload, cutting it short if it is still
-// running, and reports whether the whole body went out.
+// uploadGrace is how long an answered request's upload may take to finish
+// sending: the app usually answers only after reading the whole body, and
+// the upload goroutine's last flush may not have returned yet.
+const uploadGrace = 100 * time.Millisecond
+
+// wait waits up to grace for the upload to end and reports whether it has.
+func (up *upload) wait(grace time.Duration) bool {
+	if up.finished() {
+		return true
+	}
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-up.done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// stopUpload cuts the upload short if it is still running, and reports
+// whether the whole body went out.
 func (c *clientConn) stopUpload(up *upload) bool {
 	if !up.finished() {
 		_ = up.bc.conn.SetWriteDeadline(aLongTimeAgo)

@@ -21,6 +21,7 @@ type request struct {
 	expect        bool // Expect: 100-continue
 	// connNames: the Connection field names other fields to drop.
 	connNames  bool
+	closes     bool // Connection: close, which wins over keep-alive
 	requestID  span
 	hasReqID   bool
 	absoluteTo int // >0: target is absolute-form; the path starts here
@@ -58,7 +59,7 @@ func readRequest(br *bufio.Reader, r *request) error {
 
 func (r *request) parse() error {
 	r.host, r.contentLength, r.chunked = span{}, -1, false
-	r.upgrade, r.expect, r.connNames, r.hasReqID = span{}, false, false, false
+	r.upgrade, r.expect, r.connNames, r.hasReqID, r.closes = span{}, false, false, false, false
 	if err := r.parseStart(); err != nil {
 		return err
 	}
@@ -101,6 +102,9 @@ func (r *request) parse() error {
 			r.expect = equalFold(v, "100-continue")
 		}
 	}
+	if r.closes {
+		r.keepAlive = false // RFC 9112 §9.6
+	}
 	if r.chunked && r.contentLength >= 0 {
 		return refuse(http.StatusBadRequest, "both Content-Length and Transfer-Encoding")
 	}
@@ -134,7 +138,7 @@ func (r *request) scanConnection(v []byte, upgrade *bool) {
 		switch {
 		case len(tok) == 0:
 		case equalFold(tok, "close"):
-			r.keepAlive = false
+			r.closes = true
 		case equalFold(tok, "keep-alive"):
 			r.keepAlive = true
 		case equalFold(tok, "upgrade"):
@@ -163,6 +167,9 @@ func (r *request) parseStart() error {
 		if c <= ' ' || c == 0x7f {
 			return refuse(http.StatusBadRequest, "malformed request target")
 		}
+	}
+	if equalFold(line[:sp1], "connect") {
+		return refuse(http.StatusMethodNotAllowed, "CONNECT is not supported")
 	}
 	switch string(line[sp2+1:]) {
 	case "HTTP/1.1":
@@ -196,9 +203,6 @@ func (r *request) parseStart() error {
 		r.host = span{r.target.lo + rest, r.target.lo + end}
 		r.absoluteTo = end
 	default:
-		if equalFold(r.bytes(r.method), "connect") {
-			return refuse(http.StatusMethodNotAllowed, "CONNECT is not supported")
-		}
 		return refuse(http.StatusBadRequest, "malformed request target")
 	}
 	return nil

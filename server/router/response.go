@@ -43,6 +43,11 @@ func readResponse(br *bufio.Reader, r *response) error {
 	r.reason = span{r.start.hi, r.start.hi}
 	if len(line) > 13 {
 		r.reason = span{r.start.lo + 13, r.start.hi}
+		for _, c := range r.bytes(r.reason) {
+			if c < ' ' && c != '\t' || c == 0x7f {
+				return errMalformed("control character in the reason phrase")
+			}
+		}
 	}
 	r.contentLength, r.chunked, r.connNames = -1, false, false
 	r.close = line[7] == '0' // HTTP/1.0 closes unless it says otherwise
