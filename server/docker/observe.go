@@ -49,7 +49,11 @@ func (e *Engine) Observe(ctx context.Context, cluster, hostID string) ([]schedul
 			Restarts: atoi(c.Labels[LabelRestarts]), Generation: atoi(c.Labels[LabelGeneration]), MemoryMB: atoi(c.Labels[LabelMemoryMB]),
 			StartedAt: time.Unix(c.Created, 0).UTC(),
 		}
-		in.Addr = e.webAddr(c)
+		for _, p := range c.Ports {
+			if p.PrivatePort == WebPort && p.Type == "tcp" && p.PublicPort != 0 && p.IP != "" && !strings.Contains(p.IP, ":") {
+				in.Addr = net.JoinHostPort(p.IP, strconv.Itoa(int(p.PublicPort)))
+			}
+		}
 		switch c.State {
 		case "created":
 			in.State = scheduler.Starting
@@ -70,27 +74,6 @@ func (e *Engine) Observe(ctx context.Context, cluster, hostID string) ([]schedul
 		out = append(out, in)
 	}
 	return out, nil
-}
-
-// webAddr is where the router reaches a container's web port: its own
-// address on a bridge this process can reach, else the port published on
-// the host. Only web dynos publish it, so others get "".
-func (e *Engine) webAddr(c container.Summary) string {
-	published := ""
-	for _, p := range c.Ports {
-		if p.PrivatePort == WebPort && p.Type == "tcp" && p.PublicPort != 0 && p.IP != "" && !strings.Contains(p.IP, ":") {
-			published = net.JoinHostPort(p.IP, strconv.Itoa(int(p.PublicPort)))
-		}
-	}
-	if published == "" || !e.bridged || c.NetworkSettings == nil {
-		return published
-	}
-	for _, n := range c.NetworkSettings.Networks {
-		if n != nil && n.IPAddress != "" {
-			return net.JoinHostPort(n.IPAddress, strconv.Itoa(WebPort))
-		}
-	}
-	return published
 }
 
 // finished fills in how and when a stopped container ended.
