@@ -2,7 +2,9 @@ package router
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
+	"iter"
 )
 
 // Limits on what the router reads from clients and backends.
@@ -180,6 +182,24 @@ func equalFold(b []byte, s string) bool {
 		}
 	}
 	return true
+}
+
+// tokens yields the items of a comma-separated field value, such as
+// Connection's, without surrounding whitespace, skipping empty ones.
+func tokens(v []byte) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for len(v) > 0 {
+			var tok []byte
+			if i := bytes.IndexByte(v, ','); i >= 0 {
+				tok, v = v[:i], v[i+1:]
+			} else {
+				tok, v = v, nil
+			}
+			if tok = trimOWS(tok); len(tok) > 0 && !yield(tok) {
+				return
+			}
+		}
+	}
 }
 
 func trimOWS(b []byte) []byte {

@@ -14,15 +14,7 @@ import (
 // Requests reuse backend connections: many requests from a few clients
 // open about as many backend connections as there are clients.
 func TestBackendConnectionsReused(t *testing.T) {
-	var opened atomic.Int64
-	srv := httptest.NewUnstartedServer(replyWith("ok\n"))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			opened.Add(1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, opened := countingBackend(t)
 	h := newHarness(t)
 	h.set("myapp.localhost", Route{App: "myapp", Backends: []Backend{{Addr: srv.Listener.Addr().String(), Dyno: "web.1"}}})
 	const clients, each = 8, 500
@@ -51,15 +43,7 @@ func TestBackendConnectionsReused(t *testing.T) {
 // A connection idle for longer than its last request's deadlines is still
 // reused, and one the app closed is not.
 func TestIdleBackendConnectionChecked(t *testing.T) {
-	var opened atomic.Int64
-	srv := httptest.NewUnstartedServer(replyWith("ok\n"))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			opened.Add(1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, opened := countingBackend(t)
 	h := newHarness(t)
 	h.set("myapp.localhost", Route{App: "myapp", Backends: []Backend{{Addr: srv.Listener.Addr().String(), Dyno: "web.1"}}})
 	get := func() {
@@ -80,4 +64,18 @@ func TestIdleBackendConnectionChecked(t *testing.T) {
 	if n := opened.Load(); n != 2 {
 		t.Errorf("%d backend connections, want a new one after the app closed the first", n)
 	}
+}
+
+// countingBackend answers "ok\n" and counts the connections it accepts.
+func countingBackend(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	opened := new(atomic.Int64)
+	srv := httptest.NewUnstartedServer(replyWith("ok\n"))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, opened
 }

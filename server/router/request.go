@@ -128,15 +128,8 @@ func (r *request) parse() error {
 // scanConnection notes close, keep-alive and upgrade in a Connection value,
 // and whether it names other fields to drop.
 func (r *request) scanConnection(v []byte, upgrade *bool) {
-	for len(v) > 0 {
-		var tok []byte
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			tok, v = trimOWS(v[:i]), v[i+1:]
-		} else {
-			tok, v = trimOWS(v), nil
-		}
+	for tok := range tokens(v) {
 		switch {
-		case len(tok) == 0:
 		case equalFold(tok, "close"):
 			r.closes = true
 		case equalFold(tok, "keep-alive"):
@@ -262,14 +255,7 @@ func (h *head) connectionNamed(name []byte) bool {
 		if f.kind != kindConnection {
 			continue
 		}
-		v := h.bytes(f.value)
-		for len(v) > 0 {
-			var tok []byte
-			if i := bytes.IndexByte(v, ','); i >= 0 {
-				tok, v = trimOWS(v[:i]), v[i+1:]
-			} else {
-				tok, v = trimOWS(v), nil
-			}
+		for tok := range tokens(h.bytes(f.value)) {
 			if bytes.EqualFold(tok, name) {
 				return true
 			}

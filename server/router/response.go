@@ -66,15 +66,9 @@ func readResponse(br *bufio.Reader, r *response) error {
 			}
 			r.chunked = true
 		case kindConnection:
-			for len(v) > 0 {
-				var tok []byte
-				if i := bytes.IndexByte(v, ','); i >= 0 {
-					tok, v = trimOWS(v[:i]), v[i+1:]
-				} else {
-					tok, v = trimOWS(v), nil
-				}
+			for tok := range tokens(v) {
 				switch {
-				case len(tok) == 0, equalFold(tok, "upgrade"):
+				case equalFold(tok, "upgrade"):
 				case equalFold(tok, "close"):
 					r.close = true
 				case equalFold(tok, "keep-alive"):
