@@ -25,7 +25,8 @@ const lookupGrace = 100 * time.Millisecond
 
 // Drain waits until no request is in flight to addr (a backend that has
 // already been taken out of the routes), or until ctx ends. Requests,
-// streams and WebSockets in progress finish on the old backend.
+// streams and WebSockets in progress finish on the old backend; its idle
+// connections are closed, so none is reused once the app is stopped.
 func (rt *Router) Drain(ctx context.Context, addr string) {
 	rt.once.Do(rt.init)
 	t := time.NewTimer(lookupGrace)
@@ -39,6 +40,7 @@ func (rt *Router) Drain(ctx context.Context, addr string) {
 		c, ok := rt.inflight.m.Load(addr)
 		if !ok || c.(*atomic.Int64).Load() <= 0 {
 			rt.inflight.m.Delete(addr)
+			rt.pool.drop(addr)
 			return
 		}
 		t.Reset(50 * time.Millisecond)

@@ -114,6 +114,17 @@ func (p *pool) sweepLocked(now time.Time) (stale []*backendConn) {
 	return stale
 }
 
+// drop closes the idle connections to addr.
+func (p *pool) drop(addr string) {
+	p.mu.Lock()
+	conns := p.idle[addr]
+	delete(p.idle, addr)
+	p.mu.Unlock()
+	for _, bc := range conns {
+		bc.close()
+	}
+}
+
 // closeAll closes every idle connection.
 func (p *pool) closeAll() {
 	p.mu.Lock()

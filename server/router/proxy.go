@@ -81,16 +81,15 @@ func (c *clientConn) finishPage(keepAlive bool) bool {
 	return keepAlive
 }
 
-// proxy sends the request to the route's backends in round-robin order
-// until one answers. It moves on to the next backend only when nothing
-// can have reached the app (the dial failed), or when a bodiless
-// idempotent request met a backend that hung up without a byte of answer.
-// Each backend is tried at most once.
+// proxy sends the request to the route's backends in round-robin order,
+// those whose last dial failed last, until one answers. It moves on to
+// the next backend only when nothing can have reached the app (the dial
+// failed), or when a bodiless idempotent request met a backend that hung
+// up without a byte of answer. Each backend is tried at most once.
 func (c *clientConn) proxy(keepAfterPage bool) bool {
 	rt, req, ex := c.rt, &c.req, &c.ex
 	backends := ex.route.Backends
-	n := len(backends)
-	ex.first = rt.rr.start(ex.route.App, n)
+	ex.first = rt.rr.start(ex.route.App, len(backends))
 	timeout := rt.timeout()
 	deadline := time.Now().Add(timeout)
 	// The body goes with the head when it is all here; otherwise a
@@ -99,14 +98,14 @@ func (c *clientConn) proxy(keepAfterPage bool) bool {
 	retryHangUp := !req.hasBody() && req.idempotent()
 
 	reason, tries, hangUps := appCrashed, 0, 0
-	fresh := false // skip the pool: a reused connection just hung up
-	for i := 0; i < n; i++ {
-		b := backends[(ex.first+i)%n]
+	order := tryOrder{n: len(backends), first: ex.first, now: time.Now()}
+	for k := order.next(&rt.down, backends); k >= 0; k = order.next(&rt.down, backends) {
+		b := backends[k]
 		ex.dyno = b.Dyno
 		tries++
-		bc, reused, err := rt.connect(b.Addr, deadline, ex, fresh)
-		fresh = false
+		out, err := c.tryBackend(b, deadline, timeout, streaming, retryHangUp)
 		if err != nil {
+			rt.down.mark(b.Addr, time.Now())
 			rt.logger.Warn("router: cannot reach backend; trying the next", "app", ex.route.App, "dyno", b.Dyno, "addr", b.Addr, "err", err)
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -118,18 +117,7 @@ func (c *clientConn) proxy(keepAfterPage bool) bool {
 			}
 			continue
 		}
-		counter := rt.inflight.counter(b.Addr)
-		counter.Add(1)
-		out := c.attempt(bc, deadline, timeout, streaming)
-		counter.Add(-1)
 		switch {
-		case out == hungUp && retryHangUp && reused:
-			// The app closed the idle connection as the request went out:
-			// the same backend gets it again on a new connection.
-			tries--
-			i--
-			fresh = true
-			continue
 		case out == hungUp && retryHangUp:
 			rt.logger.Warn("router: backend hung up before answering; trying the next", "app", ex.route.App, "dyno", b.Dyno, "addr", b.Addr)
 			hangUps++
@@ -154,6 +142,68 @@ func (c *clientConn) proxy(keepAfterPage bool) bool {
 	ex.fail = reason
 	ex.status, ex.bytes = writeFailure(c.bw, req, ex, keepAfterPage)
 	return c.finishPage(keepAfterPage)
+}
+
+// tryBackend sends the request to b, on an idle connection when there is
+// one. When the app closed that idle connection as the request went out,
+// a request that may be retried goes again on a new connection to b. An
+// error means no connection to b could be made.
+func (c *clientConn) tryBackend(b Backend, deadline time.Time, timeout time.Duration, streaming, retryHangUp bool) (outcome, error) {
+	rt := c.rt
+	// Counted from before the dial, so that Drain waits for a request
+	// that picked b just before it left the routes.
+	counter := rt.inflight.counter(b.Addr)
+	counter.Add(1)
+	defer counter.Add(-1)
+	fresh := false
+	for {
+		bc, reused, err := rt.connect(b.Addr, deadline, &c.ex, fresh)
+		if err != nil {
+			return failed, err
+		}
+		if !reused {
+			rt.down.clear(b.Addr)
+		}
+		out := c.attempt(bc, deadline, timeout, streaming)
+		if out == hungUp && retryHangUp && reused {
+			fresh = true
+			continue
+		}
+		return out, nil
+	}
+}
+
+// tryOrder walks a route's backends round-robin from first, in two
+// passes: those not marked down, then those that were.
+type tryOrder struct {
+	n, first, i int
+	pass        int
+	now         time.Time
+	skipped     [4]uint64 // bit k: backend k was down in the first pass; only the first 256 can be put off
+}
+
+// next returns the index of the next backend to try, or -1.
+func (o *tryOrder) next(d *downList, backends []Backend) int {
+	for o.pass < 2 {
+		for o.i < o.n {
+			k := (o.first + o.i) % o.n
+			o.i++
+			bit, word := uint64(1)<<(k%64), k/64
+			if o.pass == 0 {
+				if word < len(o.skipped) && d.down(backends[k].Addr, o.now) {
+					o.skipped[word] |= bit
+					continue
+				}
+				return k
+			}
+			if word < len(o.skipped) && o.skipped[word]&bit != 0 {
+				return k
+			}
+		}
+		o.pass++
+		o.i = 0
+	}
+	return -1
 }
 
 // outcome is how one attempt on a backend ended.

@@ -65,6 +65,7 @@ type Router struct {
 	pool   pool
 	// inflight counts requests per backend, for Drain.
 	inflight inFlight
+	down     downList
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
