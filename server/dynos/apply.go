@@ -82,6 +82,7 @@ func (l *Loop) stop(ctx context.Context, e Engine, in scheduler.Instance) {
 	defer func() {
 		l.mu.Lock()
 		delete(l.stopping, in.ID)
+		l.stopped[in.ID] = time.Now()
 		l.mu.Unlock()
 		l.Wake()
 	}()

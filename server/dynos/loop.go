@@ -98,7 +98,12 @@ type Loop struct {
 
 	mu       sync.Mutex
 	stopping map[string]bool // container ids being stopped
-	wg       sync.WaitGroup
+	// stopped: container ids stopped at the time given, kept out of the
+	// routes until a round that began observing after that time is
+	// published; a round that observed before the stop would otherwise
+	// route to a container that is gone.
+	stopped map[string]time.Time
+	wg      sync.WaitGroup
 }
 
 // Snapshot returns what the loop last saw; never nil after Run started.
@@ -137,6 +142,7 @@ func (l *Loop) init() {
 	l.engines = map[string]*hostConn{}
 	l.lastSeen = map[string][]scheduler.Instance{}
 	l.stopping = map[string]bool{}
+	l.stopped = map[string]time.Time{}
 	l.failed = map[slot]failure{}
 	l.starts = newStarts()
 	l.tails = newLogTails(l.Now())

@@ -39,10 +39,12 @@ func (l *Loop) round(ctx context.Context) time.Duration {
 	w := newWorld(workloads, hosts)
 	l.forgetRemoved(hosts)
 	inProgress := l.starts.list() // before observing: see withStarting
+	observing := time.Now()
 	observed, unreachable := l.observe(ctx, hosts)
 	observed = withStarting(observed, inProgress)
 	waiting := l.health.update(ctx, observed, w.healthPaths())
 	l.publish(w, observed)
+	l.forgetStopped(observing)
 	l.updateLogs(ctx, observed, w)
 
 	next := l.Resync

@@ -45,8 +45,11 @@ func (l *Loop) publish(w world, observed []scheduler.Instance) {
 		})
 	}
 	l.mu.Lock()
-	s.stopping = make(map[string]bool, len(l.stopping))
+	s.stopping = make(map[string]bool, len(l.stopping)+len(l.stopped))
 	for id := range l.stopping {
+		s.stopping[id] = true
+	}
+	for id := range l.stopped {
 		s.stopping[id] = true
 	}
 	l.mu.Unlock()
@@ -183,4 +186,16 @@ func (s *Snapshot) workload(appID uuid.UUID) *platform.Workload {
 		}
 	}
 	return nil
+}
+
+// forgetStopped lets go of the stops that finished before a published
+// round began observing: that round saw what the stops left.
+func (l *Loop) forgetStopped(observing time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for id, at := range l.stopped {
+		if at.Before(observing) {
+			delete(l.stopped, id)
+		}
+	}
 }
