@@ -39,6 +39,7 @@ type backend struct {
 	instance string // web.1
 	restarts string // crash restarts so far (pier.restarts), for the report
 	addr     string // 127.0.0.1:PORT, its published $PORT
+	own      string // its own bridge address and $PORT, reached without docker-proxy
 }
 
 // webBackends lists the app's running web containers (optionally of one
@@ -59,6 +60,13 @@ func (d *dockerAPI) webBackends(ctx context.Context, app, instance string) ([]ba
 		for _, p := range c.Ports {
 			if p.PrivatePort == docker.WebPort && p.Type == "tcp" && p.PublicPort != 0 && p.IP != "" && p.IP != "::" {
 				b.addr = net.JoinHostPort(p.IP, strconv.Itoa(int(p.PublicPort)))
+			}
+		}
+		if c.NetworkSettings != nil {
+			for _, n := range c.NetworkSettings.Networks {
+				if n != nil && n.IPAddress != "" {
+					b.own = net.JoinHostPort(n.IPAddress, strconv.Itoa(docker.WebPort))
+				}
 			}
 		}
 		if b.addr != "" {

@@ -97,9 +97,9 @@ func (r *report) tables() []*table {
 // standingNotes say how to read the figures.
 func (r *report) standingNotes() []string {
 	return []string{
-		"direct: each connection alternates between the two dynos' published ports (client-side round-robin); pier: Pier's router by Host; nginx: Debian's nginx in front of the same two ports.",
+		"direct: each connection alternates between the two dynos' own addresses on Docker's bridge (client-side round-robin); published: the same through their ports published on 127.0.0.1; pier: Pier's router by Host; nginx: Debian's nginx in front of the dynos' own addresses, as Pier's router reaches them.",
 		"CPU cores are averages over the measured window: the proxy's processes (pier server alone, without its PostgreSQL; nginx master and workers), this load generator, the backends (both containers' processes and their docker-proxy), and everything else on the machine (dockerd, Pier's PostgreSQL, other users' work): a run with much \"other\" was disturbed.",
-		"Every published port is reached through Docker's userland docker-proxy, for all three targets alike.",
+		"A port published on 127.0.0.1 is served by Docker's userland docker-proxy, one more process copying every byte: Pier's router skips it for dynos on the local engine by dialling their bridge addresses, and nginx is given the same addresses.",
 		"Kills: Pier's crash backoff (server/scheduler/backoff.go) may hold a crashed dyno's slot before its replacement starts, longer with each crash restart (column \"crash restarts before\"); a new release starts its dynos with none, so the first-crash series makes one before each kill.",
 		"Latencies are exact percentiles of every successful request in the window (sorted samples), measured from writing the request to reading the whole answer.",
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
@@ -25,7 +26,7 @@ type Session struct {
 // then starts it, so not a byte of its output is missed.
 func (e *Engine) RunAttached(ctx context.Context, s RunSpec) (*Session, error) {
 	s.Interactive = true
-	id, err := e.create(ctx, s)
+	id, err := e.create(ctx, s, nil, netip.Addr{})
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
 
+	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
 )
 
@@ -16,6 +20,17 @@ import (
 type Engine struct {
 	api      *client.Client
 	Endpoint string
+	// bridged: the engine runs on this machine with its containers on a
+	// bridge this process can reach, so a web dyno is reached at its own
+	// address rather than through its published port. On the local engine
+	// a published port on 127.0.0.1 is served by Docker's userland
+	// docker-proxy, one more process copying every byte, which costs about
+	// as much CPU per request as the router itself.
+	bridged bool
+	id      string // the engine's ID, from its info; known when bridged
+
+	netMu sync.Mutex
+	addrs *addresses // Pier's network for web dynos, once made
 }
 
 // DefaultEndpoint is DOCKER_HOST, else the local engine's socket.
@@ -46,7 +61,28 @@ func Connect(ctx context.Context, endpoint string, tlsDir ...string) (*Engine, e
 		c.Close()
 		return nil, fmt.Errorf("docker %s is not reachable: %w", endpoint, err)
 	}
-	return &Engine{api: c, Endpoint: endpoint}, nil
+	e := &Engine{api: c, Endpoint: endpoint}
+	if strings.HasPrefix(endpoint, "unix://") {
+		info, err := c.Info(ctx)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("docker %s: info: %w", endpoint, err)
+		}
+		e.bridged, e.id = bridgeReachable(info), info.ID
+	}
+	return e, nil
+}
+
+// bridgeReachable reports whether a local engine's container addresses
+// can be reached from the host: not when the engine runs rootless (its
+// network lives in a namespace of its own) or inside Docker Desktop's VM.
+func bridgeReachable(info system.Info) bool {
+	for _, o := range info.SecurityOptions {
+		if strings.Contains(o, "name=rootless") {
+			return false
+		}
+	}
+	return runtime.GOOS == "linux" && info.OSType == "linux" && info.OperatingSystem != "Docker Desktop"
 }
 
 // Close releases the connection.

@@ -49,11 +49,7 @@ func (e *Engine) Observe(ctx context.Context, cluster, hostID string) ([]schedul
 			Restarts: atoi(c.Labels[LabelRestarts]), Generation: atoi(c.Labels[LabelGeneration]), MemoryMB: atoi(c.Labels[LabelMemoryMB]),
 			StartedAt: time.Unix(c.Created, 0).UTC(),
 		}
-		for _, p := range c.Ports {
-			if p.PrivatePort == WebPort && p.Type == "tcp" && p.PublicPort != 0 && p.IP != "" && !strings.Contains(p.IP, ":") {
-				in.Addr = net.JoinHostPort(p.IP, strconv.Itoa(int(p.PublicPort)))
-			}
-		}
+		in.Addr = e.webAddr(c)
 		switch c.State {
 		case "created":
 			in.State = scheduler.Starting
@@ -74,6 +70,27 @@ func (e *Engine) Observe(ctx context.Context, cluster, hostID string) ([]schedul
 		out = append(out, in)
 	}
 	return out, nil
+}
+
+// webAddr is where the router reaches a container's web port: its own
+// address on Pier's network when this process can reach it, else the port
+// published on the host. Only web dynos publish it, so others get "".
+func (e *Engine) webAddr(c container.Summary) string {
+	published := ""
+	for _, p := range c.Ports {
+		if p.PrivatePort == WebPort && p.Type == "tcp" && p.PublicPort != 0 && p.IP != "" && !strings.Contains(p.IP, ":") {
+			published = net.JoinHostPort(p.IP, strconv.Itoa(int(p.PublicPort)))
+		}
+	}
+	if published == "" || !e.bridged || c.NetworkSettings == nil {
+		return published
+	}
+	// Only on Pier's own network: on Docker's default bridge a dead dyno's
+	// address goes straight to the next container started.
+	if n := c.NetworkSettings.Networks[NetworkName]; n != nil && n.IPAddress != "" {
+		return net.JoinHostPort(n.IPAddress, strconv.Itoa(WebPort))
+	}
+	return published
 }
 
 // finished fills in how and when a stopped container ended.

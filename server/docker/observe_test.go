@@ -2,11 +2,15 @@ package docker_test
 
 import (
 	"context"
+	"net"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
+	"github.com/docker/go-connections/nat"
 	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/docker/dockertest"
 	"github.com/pier-paas/pier/server/scheduler"
@@ -93,5 +97,125 @@ func TestObserve(t *testing.T) {
 	}
 	if _, seen := byID[notOurs]; seen {
 		t.Fatal("a container without Pier's labels was observed")
+	}
+}
+
+// A web dyno on the local engine is reached at its own address on Pier's
+// network, skipping the userland proxy behind its published port; through
+// a tcp:// endpoint, the same container is reached at its published port.
+// A container on Docker's default bridge is reached at its published port
+// too: that bridge hands a dead dyno's address to the next container.
+func TestObserveWebAddr(t *testing.T) {
+	e := dockertest.Engine(t)
+	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"5000\", \"-h\", \"/\"]\n", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	id, err := e.Run(ctx, docker.RunSpec{
+		Name: "pier-test-webaddr-" + strconv.Itoa(os.Getpid()), Image: img,
+		Labels:  map[string]string{docker.LabelInstance: "x", docker.LabelCluster: "addr", docker.LabelType: "web"},
+		Publish: true, HostIP: "127.0.0.1", StopTimeout: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Stop(context.Background(), id, time.Second) })
+	addrOn := func(e *docker.Engine) string {
+		t.Helper()
+		got, err := e.Observe(ctx, "addr", "h")
+		if err != nil || len(got) != 1 {
+			t.Fatalf("observed %v, %v", got, err)
+		}
+		return got[0].Addr
+	}
+	answers := func(addr string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			conn, err := net.DialTimeout("tcp", addr, time.Second)
+			if err == nil {
+				conn.Close()
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %v", addr, err)
+			}
+		}
+	}
+
+	direct := addrOn(e)
+	host, p, _ := net.SplitHostPort(direct)
+	if ip := net.ParseIP(host); ip == nil || ip.IsLoopback() || p != "5000" {
+		t.Fatalf("local engine: web addr %q, want the container's own address and port 5000", direct)
+	}
+	answers(direct)
+
+	ca := newCA(t)
+	cert, key := ca.issue(t, false)
+	remote, err := docker.Connect(ctx, tlsFront(t, ca), writeTLSDir(t, ca, cert, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remote.Close()
+	published := addrOn(remote)
+	if host, p, _ := net.SplitHostPort(published); host != "127.0.0.1" || p == "5000" {
+		t.Fatalf("tcp:// engine: web addr %q, want the published 127.0.0.1 port", published)
+	}
+	answers(published)
+
+	api, err := client.NewClientWithOpts(client.WithHost(e.Endpoint), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	port := nat.Port("5000/tcp")
+	c, err := api.ContainerCreate(ctx,
+		&container.Config{Image: img, Cmd: []string{"/bin/busybox", "httpd", "-f", "-p", "5000", "-h", "/"},
+			ExposedPorts: nat.PortSet{port: {}},
+			Labels:       map[string]string{docker.LabelInstance: "y", docker.LabelCluster: "addr2", docker.LabelType: "web"}},
+		&container.HostConfig{PortBindings: nat.PortMap{port: {{HostIP: "127.0.0.1"}}}}, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { api.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true}) })
+	if err := api.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Observe(ctx, "addr2", "h")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("observed %v, %v", got, err)
+	}
+	if host, p, _ := net.SplitHostPort(got[0].Addr); host != "127.0.0.1" || p == "5000" {
+		t.Errorf("a dyno on the default bridge is reached at %q, want its published port", got[0].Addr)
+	}
+}
+
+// Web dynos started one after the other never get an address that was
+// just freed: the next one takes the address after it.
+func TestDynoAddressesNotReused(t *testing.T) {
+	e := dockertest.Engine(t)
+	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCMD [\"/bin/busybox\", \"sleep\", \"60\"]\n", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cluster := "reuse" + strconv.Itoa(os.Getpid())
+	seen := map[string]bool{}
+	for i := range 4 {
+		id, err := e.Run(ctx, docker.RunSpec{
+			Name: cluster + "-" + strconv.Itoa(i), Image: img,
+			Labels:  map[string]string{docker.LabelInstance: strconv.Itoa(i), docker.LabelCluster: cluster, docker.LabelType: "web"},
+			Publish: true, HostIP: "127.0.0.1", StopTimeout: time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Observe(ctx, cluster, "h")
+		if err != nil || len(got) != 1 {
+			t.Fatalf("observed %v, %v", got, err)
+		}
+		if host, _, _ := net.SplitHostPort(got[0].Addr); host == "127.0.0.1" || seen[got[0].Addr] {
+			t.Fatalf("dyno %d at %s; addresses so far %v", i, got[0].Addr, seen)
+		}
+		seen[got[0].Addr] = true
+		if err := e.Stop(ctx, id, 0); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

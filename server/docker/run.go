@@ -3,10 +3,12 @@ package docker
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/go-connections/nat"
 )
@@ -40,19 +42,57 @@ type RunSpec struct {
 // Run creates and starts a container. A container that was created but
 // failed to start is removed, so a failed Run leaves nothing behind.
 func (e *Engine) Run(ctx context.Context, s RunSpec) (string, error) {
-	id, err := e.create(ctx, s)
-	if err != nil {
-		return "", err
+	var addrs *addresses
+	if s.Publish {
+		addrs = e.dynoNetwork(ctx)
 	}
-	if err := e.api.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+	for try := 1; ; try++ {
+		var ip netip.Addr
+		if addrs != nil {
+			ip = addrs.take()
+		}
+		id, err := e.create(ctx, s, addrs, ip)
+		if err != nil {
+			return "", err
+		}
+		err = e.api.ContainerStart(ctx, id, container.StartOptions{})
+		if err == nil {
+			return id, nil
+		}
 		_ = e.api.ContainerRemove(context.WithoutCancel(ctx), id, container.RemoveOptions{Force: true})
-		return "", fmt.Errorf("docker %s: start %s: %w", e.Endpoint, s.Name, err)
+		if !addressTaken(err) || try == maxAddressTries {
+			return "", fmt.Errorf("docker %s: start %s: %w", e.Endpoint, s.Name, err)
+		}
 	}
-	return id, nil
 }
 
-// create creates the container for s without starting it.
-func (e *Engine) create(ctx context.Context, s RunSpec) (string, error) {
+// maxAddressTries bounds the addresses tried for one web dyno: taken ones
+// are rare, and met in runs.
+const maxAddressTries = 16
+
+// dynoNetwork is Pier's own network on an engine whose containers it
+// reaches at their addresses, made on first use; nil otherwise, or when
+// it cannot be made: web dynos then join Docker's default bridge and are
+// reached at their published ports.
+func (e *Engine) dynoNetwork(ctx context.Context) *addresses {
+	if !e.bridged {
+		return nil
+	}
+	e.netMu.Lock()
+	defer e.netMu.Unlock()
+	if e.addrs == nil {
+		a, err := e.ensureNetwork(ctx)
+		if err != nil {
+			return nil // tried again at the next start
+		}
+		e.addrs = a
+	}
+	return e.addrs
+}
+
+// create creates the container for s without starting it, on addrs'
+// network at ip when addrs is set.
+func (e *Engine) create(ctx context.Context, s RunSpec, addrs *addresses, ip netip.Addr) (string, error) {
 	cfg := &container.Config{
 		Image:  s.Image,
 		Env:    envList(s.Env),
@@ -98,7 +138,14 @@ func (e *Engine) create(ctx context.Context, s RunSpec) (string, error) {
 		cfg.ExposedPorts = nat.PortSet{port: struct{}{}}
 		host.PortBindings = nat.PortMap{port: {{HostIP: s.HostIP}}}
 	}
-	created, err := e.api.ContainerCreate(ctx, cfg, host, nil, nil, s.Name)
+	var netCfg *network.NetworkingConfig
+	if addrs != nil {
+		host.NetworkMode = container.NetworkMode(addrs.network)
+		netCfg = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+			addrs.network: {IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: ip.String()}},
+		}}
+	}
+	created, err := e.api.ContainerCreate(ctx, cfg, host, netCfg, nil, s.Name)
 	if errdefs.IsNotFound(err) {
 		return "", fmt.Errorf("docker %s: %s: %w", e.Endpoint, s.Image, ErrNoImage)
 	}

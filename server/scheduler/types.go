@@ -104,8 +104,9 @@ type Instance struct {
 	StartedAt time.Time
 	Restarts  int
 	ExitedAt  time.Time
-	// Addr is where a running web instance listens (host:port); the router
-	// and health checks use it, the reconciler does not.
+	// Addr is where a running web instance is reached (host:port): its own
+	// bridge address on a local engine, its published port elsewhere. The
+	// router and health checks use it, the reconciler does not.
 	Addr string
 }
 

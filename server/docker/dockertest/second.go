@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/pier-paas/pier/server/docker"
 )
@@ -291,10 +292,12 @@ func (d *Daemon) start() error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := c.ServerVersion(ctx)
+		info, err := c.Info(ctx)
 		cancel()
 		if err == nil {
-			return nil
+			// Pier's network bridge is named after the engine's ID; teardown
+			// deletes it even if the engine is gone by then.
+			return os.WriteFile(filepath.Join(d.Dir, engineIDFile), []byte(info.ID), 0o644)
 		}
 		select {
 		case <-exited:
@@ -440,8 +443,12 @@ func (d *Daemon) destroy(t testing.TB) {
 	}
 }
 
+// engineIDFile, in an engine's directory, holds its ID.
+const engineIDFile = "engine-id"
+
 // removeContainers removes all the engine's containers, so that stopping
-// it does not wait for them to stop.
+// it does not wait for them to stop, and then its own networks (Pier's),
+// whose bridges would otherwise stay on the machine.
 func (d *Daemon) removeContainers() {
 	c, err := client.NewClientWithOpts(client.WithHost(d.Endpoint), client.WithAPIVersionNegotiation())
 	if err != nil {
@@ -461,6 +468,15 @@ func (d *Daemon) removeContainers() {
 		})
 	}
 	wg.Wait()
+	nets, err := c.NetworkList(ctx, network.ListOptions{})
+	if err != nil {
+		return
+	}
+	for _, n := range nets {
+		if n.Name != "bridge" && n.Name != "host" && n.Name != "none" {
+			c.NetworkRemove(ctx, n.ID)
+		}
+	}
 }
 
 // logTail is the end of dockerd's log.
@@ -490,6 +506,9 @@ func teardown(name string) []error {
 	add(sweep(name))
 	add(unmountUnder(dir))
 	add(deleteLink(brPrefix + strings.TrimPrefix(name, d2Prefix)))
+	if id, err := os.ReadFile(filepath.Join(dir, engineIDFile)); err == nil && len(id) > 0 {
+		add(deleteLink(docker.BridgeName(string(id))))
+	}
 	add(removeCgroups(name))
 	if err := unmountUnder(dir); err == nil {
 		add(os.RemoveAll(dir))
