@@ -110,20 +110,13 @@ func trusted(ct certJSON) string {
 }
 
 func addCert(c *cli.Context) error {
-	if err := checkArgs(c, 2, 2); err != nil {
-		return err
-	}
-	chain, key, err := readCertFiles(c)
-	if err != nil {
-		return err
-	}
-	cl, app, err := appClient(c)
+	cl, app, body, err := certUpload(c)
 	if err != nil {
 		return err
 	}
 	var ct certJSON
 	printed, err := submit(c, "Adding SSL certificate to "+appLabel(app), func() ([]byte, error) {
-		return cl.post(c.Context, appPath(app, "sni-endpoints"), map[string]any{"certificate_chain": chain, "private_key": key}, &ct)
+		return cl.post(c.Context, appPath(app, "sni-endpoints"), body, &ct)
 	}, func() string { return ct.Name })
 	if err != nil || printed {
 		return err
@@ -156,14 +149,7 @@ func certInfo(c *cli.Context) error {
 }
 
 func updateCert(c *cli.Context) error {
-	if err := checkArgs(c, 2, 2); err != nil {
-		return err
-	}
-	chain, key, err := readCertFiles(c)
-	if err != nil {
-		return err
-	}
-	cl, app, err := appClient(c)
+	cl, app, body, err := certUpload(c)
 	if err != nil {
 		return err
 	}
@@ -176,7 +162,7 @@ func updateCert(c *cli.Context) error {
 	}
 	name := ct.Name
 	printed, err := submit(c, fmt.Sprintf("Updating SSL certificate %s for %s", name, appLabel(app)), func() ([]byte, error) {
-		return cl.patch(c.Context, appPath(app, "sni-endpoints", name), map[string]any{"certificate_chain": chain, "private_key": key}, &ct)
+		return cl.patch(c.Context, appPath(app, "sni-endpoints", name), body, &ct)
 	}, nil)
 	if err != nil || printed {
 		return err
@@ -256,16 +242,25 @@ func printCertDetails(w io.Writer, ct certJSON, title string) {
 	}
 }
 
-// readCertFiles reads CERT_FILE and KEY_FILE. Their contents go to the
-// server only: no message here ever shows them.
-func readCertFiles(c *cli.Context) (chain, key string, err error) {
-	if chain, err = readPEMFile(c.Args().Get(0), "certificate"); err != nil {
-		return "", "", err
+// certUpload is what certs:add and certs:update share: their CERT_FILE
+// KEY_FILE arguments read into an sni-endpoint body, and the app's client.
+// The files' contents go to the server only: no message here shows them.
+func certUpload(c *cli.Context) (cl *client, app string, body map[string]any, err error) {
+	if err := checkArgs(c, 2, 2); err != nil {
+		return nil, "", nil, err
 	}
-	if key, err = readPEMFile(c.Args().Get(1), "key"); err != nil {
-		return "", "", err
+	chain, err := readPEMFile(c.Args().Get(0), "certificate")
+	if err != nil {
+		return nil, "", nil, err
 	}
-	return chain, key, nil
+	key, err := readPEMFile(c.Args().Get(1), "key")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if cl, app, err = appClient(c); err != nil {
+		return nil, "", nil, err
+	}
+	return cl, app, map[string]any{"certificate_chain": chain, "private_key": key}, nil
 }
 
 func readPEMFile(path, what string) (string, error) {

@@ -66,18 +66,33 @@ type sniBody struct {
 	PrivateKey       *string `json:"private_key"`
 }
 
-func (a *API) readSNIBody(c echo.Context) (chain, key string, err error) {
+// sniUpload is what POST and PATCH share: the app, the sealer for the
+// key, and the body's certificate chain and key.
+type sniUpload struct {
+	app        platform.App
+	sealer     *secretkey.Sealer
+	chain, key string
+}
+
+func (a *API) readSNIUpload(c echo.Context) (u sniUpload, err error) {
+	if u.app, err = a.app(c, postgres.RoleCollaborator); err != nil {
+		return u, err
+	}
+	if u.sealer, err = a.sealer(); err != nil {
+		return u, err
+	}
 	var body sniBody
 	if err := a.decode(c, &body); err != nil {
-		return "", "", err
+		return u, err
 	}
 	if body.CertificateChain == nil {
-		return "", "", invalidParams("certificate_chain is required: the certificate (then any intermediates) in PEM.")
+		return u, invalidParams("certificate_chain is required: the certificate (then any intermediates) in PEM.")
 	}
 	if body.PrivateKey == nil {
-		return "", "", invalidParams("private_key is required: the certificate's private key in PEM.")
+		return u, invalidParams("private_key is required: the certificate's private key in PEM.")
 	}
-	return *body.CertificateChain, *body.PrivateKey, nil
+	u.chain, u.key = *body.CertificateChain, *body.PrivateKey
+	return u, nil
 }
 
 func (a *API) listSNIEndpoints(c echo.Context) error {
@@ -102,23 +117,15 @@ func (a *API) listSNIEndpoints(c echo.Context) error {
 }
 
 func (a *API) createSNIEndpoint(c echo.Context) error {
-	x, err := a.app(c, postgres.RoleCollaborator)
+	u, err := a.readSNIUpload(c)
 	if err != nil {
 		return err
 	}
-	sealer, err := a.sealer()
+	e, err := a.Store.AddSNIEndpoint(c.Request().Context(), u.sealer, currentUser(c), u.app, u.chain, u.key)
 	if err != nil {
 		return err
 	}
-	chain, key, err := a.readSNIBody(c)
-	if err != nil {
-		return err
-	}
-	e, err := a.Store.AddSNIEndpoint(c.Request().Context(), sealer, currentUser(c), x, chain, key)
-	if err != nil {
-		return err
-	}
-	noteAudit(c, x.Name, "added SSL certificate "+e.Name)
+	noteAudit(c, u.app.Name, "added SSL certificate "+e.Name)
 	return c.JSON(http.StatusCreated, renderSNIEndpoint(e))
 }
 
@@ -135,23 +142,15 @@ func (a *API) getSNIEndpoint(c echo.Context) error {
 }
 
 func (a *API) updateSNIEndpoint(c echo.Context) error {
-	x, err := a.app(c, postgres.RoleCollaborator)
+	u, err := a.readSNIUpload(c)
 	if err != nil {
 		return err
 	}
-	sealer, err := a.sealer()
+	e, err := a.Store.UpdateSNIEndpoint(c.Request().Context(), u.sealer, currentUser(c), u.app, c.Param("sni_endpoint"), u.chain, u.key)
 	if err != nil {
 		return err
 	}
-	chain, key, err := a.readSNIBody(c)
-	if err != nil {
-		return err
-	}
-	e, err := a.Store.UpdateSNIEndpoint(c.Request().Context(), sealer, currentUser(c), x, c.Param("sni_endpoint"), chain, key)
-	if err != nil {
-		return err
-	}
-	noteAudit(c, x.Name, "updated SSL certificate "+e.Name)
+	noteAudit(c, u.app.Name, "updated SSL certificate "+e.Name)
 	return c.JSON(http.StatusOK, renderSNIEndpoint(e))
 }
 
