@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pier-paas/pier/server/docker/dockertest"
@@ -37,7 +38,15 @@ func testHosts(t *testing.T, e *env) {
 	want(t, "drain", u.ok("hosts:drain", name), "Draining "+name+"... done\n")
 	contains(t, "hosts draining", u.ok("hosts"), "healthy, draining")
 	want(t, "undrain", u.ok("hosts:drain", "--undo", name), "Putting "+name+" back in service... done\n")
-	want(t, "remove", u.ok("hosts:remove", name), "Removing "+name+" from the pool... done\n")
+	// A host that runs dynos stays until they are gone: removed, they would
+	// go on running unseen.
+	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"5000\"]\n", nil)
+	u.ok("apps:create", "hosted")
+	u.ok("deploy", img, "-a", "hosted")
+	until(t, "web.1 up", func() bool { return strings.Contains(u.ok("ps", "-a", "hosted"), " up ") })
+	contains(t, "remove with dynos", u.fails("hosts:remove", name), "still runs 1 dyno container(s)", "pier hosts:drain "+name)
+	u.ok("ps:scale", "web=0", "-a", "hosted")
+	until(t, "web.1 gone", func() bool { return u.run("hosts:remove", name).code == 0 })
 	contains(t, "empty pool", u.ok("hosts"), "No hosts yet")
 	contains(t, "re-add", u.ok("hosts:add", engine.Endpoint, "--name", "box", "-l", "region=eu"),
 		"Adding "+engine.Endpoint+" to the pool... done\nbox: ", " CPUs, ", " MB, Docker ")

@@ -49,7 +49,7 @@ func hostsCommands() []*cli.Command {
 		},
 		{
 			Name: "hosts:remove", Category: "hosts", ArgsUsage: "HOST",
-			Usage: "take a host out of the pool", Action: removeHost,
+			Usage: "take a host out of the pool (once it runs no dynos: drain it first)", Action: removeHost,
 		},
 	}
 }

@@ -178,6 +178,20 @@ func (l *Loop) StopDyno(appID uuid.UUID, name string) int {
 	return n
 }
 
+// HostDynos counts the containers of dynos, running or not, that the last
+// snapshot saw on a host.
+func (l *Loop) HostDynos(hostID uuid.UUID) int {
+	id, n := hostID.String(), 0
+	for _, list := range l.Snapshot().Instances {
+		for _, in := range list {
+			if in.Host == id {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // workload finds an app's workload, or nil.
 func (s *Snapshot) workload(appID uuid.UUID) *platform.Workload {
 	for i := range s.Workloads {

@@ -17,6 +17,8 @@ type DynoLister interface {
 	// StopDyno stops the containers of one dyno (web.1) in the background;
 	// the scheduler replaces them. It returns how many it is stopping.
 	StopDyno(appID uuid.UUID, name string) int
+	// HostDynos counts the containers of Pier's dynos last seen on a host.
+	HostDynos(hostID uuid.UUID) int
 }
 
 type dynoJSON struct {

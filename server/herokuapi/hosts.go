@@ -2,6 +2,7 @@ package herokuapi
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -160,10 +161,21 @@ func (a *API) updateHost(c echo.Context) error {
 	return c.JSON(http.StatusOK, renderHost(h))
 }
 
+// deleteHost takes a host out of the pool. A reachable host must have no
+// dynos left: Pier would stop watching containers it started there, which
+// would go on running, unseen, beside their replacements. A host that
+// cannot be reached is taken out as it is: its dynos have been replaced.
 func (a *API) deleteHost(c echo.Context) error {
 	h, err := a.host(c)
 	if err != nil {
 		return err
+	}
+	if h.Healthy && a.Dynos != nil {
+		if n := a.Dynos.HostDynos(h.ID); n > 0 {
+			return errorf(http.StatusConflict, "conflict", fmt.Sprintf(
+				"Host %s still runs %d dyno container(s). Drain it first (pier hosts:drain %s), then remove it once they have moved.",
+				h.Name, n, h.Name))
+		}
 	}
 	if err := a.Store.RemoveHost(c.Request().Context(), currentUser(c), h); err != nil {
 		return err
