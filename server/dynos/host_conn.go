@@ -8,8 +8,10 @@ import (
 	"github.com/pier-paas/pier/server/platform"
 )
 
-// settleDelay is how long after a container event the loop looks again.
-const settleDelay = 300 * time.Millisecond
+// settleDelays are when, after a container event, the loop looks again:
+// the engine goes on listing a container as running for about 100 ms
+// after its die event, up to 200 ms and more on a busy machine.
+var settleDelays = [...]time.Duration{120 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond}
 
 // hostConn is a connection to one host's engine and the watch that wakes
 // the loop on its container events.
@@ -54,9 +56,10 @@ func (l *Loop) keep(ctx context.Context, h platform.Host, e Engine) {
 	go func() {
 		err := e.Watch(wctx, l.Cluster, func() {
 			l.Wake()
-			// The engine goes on listing a container as running for
-			// 150-200 ms after its die event: look again once it agrees.
-			time.AfterFunc(settleDelay, l.Wake)
+			// Look again until the engine's list agrees with the event.
+			for _, d := range settleDelays {
+				time.AfterFunc(d, l.Wake)
+			}
 		})
 		if wctx.Err() == nil {
 			// The stream broke: the engine probably went away. The next
