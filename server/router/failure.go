@@ -12,6 +12,7 @@ const (
 	requestTimeout                    // H12: no response headers within Timeout
 	closedWithoutReply                // H13: backend failed before sending headers
 	noWebDynos                        // H14: route has no backends
+	idleConnection                    // H15: a stream or WebSocket was silent for StreamIdleTimeout
 	badResponse                       // H17: backend answered with something that is not HTTP/1.x
 	serverInterrupted                 // H18: backend failed while sending the body
 	connectTimeout                    // H19: dialling every backend failed, some by timing out
@@ -34,6 +35,8 @@ func (f failure) code() string {
 		return "H13"
 	case noWebDynos:
 		return "H14"
+	case idleConnection:
+		return "H15"
 	case badResponse:
 		return "H17"
 	case serverInterrupted:
@@ -60,6 +63,8 @@ func (f failure) desc() string {
 		return "Connection closed without response"
 	case noWebDynos:
 		return "No web processes running"
+	case idleConnection:
+		return "Idle connection"
 	case badResponse:
 		return "Poorly formatted HTTP response"
 	case serverInterrupted:

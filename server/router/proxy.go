@@ -383,13 +383,18 @@ func (c *clientConn) relayAnswer(bc *backendConn, resp *response, up *upload) ou
 	var n int64
 	var rerr, werr error
 	if !resp.bodyless(req.isHead()) {
+		var progress func()
 		if resp.chunked || resp.contentLength < 0 || int64(bc.br.Buffered()) < resp.contentLength {
-			_ = bc.conn.SetReadDeadline(time.Time{}) // a streamed body may take its time
+			// A streamed body may take its time, but not fall silent
+			// for longer than Heroku's rolling window.
+			idle := c.rt.streamIdleTimeout()
+			_ = bc.conn.SetReadDeadline(time.Now().Add(idle))
+			progress = func() { _ = bc.conn.SetReadDeadline(time.Now().Add(idle)) }
 		}
 		if resp.chunked {
-			n, rerr, werr = relayChunked(c.bw, bc.br, f.chunked, nil)
+			n, rerr, werr = relayChunked(c.bw, bc.br, f.chunked, progress)
 		} else {
-			n, rerr, werr = relay(c.bw, bc.br, resp.contentLength, nil)
+			n, rerr, werr = relay(c.bw, bc.br, resp.contentLength, progress)
 		}
 	}
 	ex.bytes = n
@@ -403,6 +408,11 @@ func (c *clientConn) relayAnswer(bc *backendConn, resp *response, up *upload) ou
 	switch {
 	case werr != nil:
 		ex.fail, ex.status = clientInterrupted, statusClientClosed
+		bc.close()
+		return answered
+	case rerr != nil && errors.Is(rerr, errDeadline):
+		ex.fail = idleConnection
+		c.rt.logger.Info("router: cut a silent stream", "app", ex.route.App, "dyno", ex.dyno, "after", c.rt.streamIdleTimeout())
 		bc.close()
 		return answered
 	case rerr != nil:

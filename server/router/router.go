@@ -14,6 +14,10 @@ import (
 // defaultTimeout is Heroku's limit for the first byte of a response.
 const defaultTimeout = 30 * time.Second
 
+// defaultStreamIdleTimeout is Heroku's idle window for streams and
+// WebSockets.
+const defaultStreamIdleTimeout = 55 * time.Second
+
 // ErrClosed is what Serve returns after Shutdown.
 var ErrClosed = errors.New("router: closed")
 
@@ -54,6 +58,12 @@ type Router struct {
 	// for its next request. Zero means 90s.
 	IdleTimeout time.Duration
 
+	// StreamIdleTimeout is Heroku's rolling window for what follows a
+	// response head: a body the app streams, or a WebSocket. Each byte,
+	// either way, restarts it; a connection silent for that long is cut
+	// (H15). Zero means 55s.
+	StreamIdleTimeout time.Duration
+
 	// Dial connects to a backend; nil means a net.Dialer. The context
 	// carries the dial's deadline (5s at most). An error whose Timeout
 	// method reports true counts as a connect timeout (H19).
@@ -92,6 +102,13 @@ func (rt *Router) timeout() time.Duration {
 		return rt.Timeout
 	}
 	return defaultTimeout
+}
+
+func (rt *Router) streamIdleTimeout() time.Duration {
+	if rt.StreamIdleTimeout > 0 {
+		return rt.StreamIdleTimeout
+	}
+	return defaultStreamIdleTimeout
 }
 
 func (rt *Router) idleTimeout() time.Duration {
