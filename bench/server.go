@@ -79,6 +79,7 @@ func (s *serverProc) environ() []string {
 		"PIER_DATA_DIR="+s.dataDir,
 		"PIER_API_ADDR="+s.addr,
 		"PIER_ROUTER_ADDR=127.0.0.1:0", // this benchmark measures the API
+		"PIER_RENDEZVOUS_ADDR=127.0.0.1:0",
 		"PIER_ADMIN_EMAIL="+s.email,
 		"PIER_ADMIN_PASSWORD="+s.password,
 		"PIER_RATE_LIMIT=0",   // the benchmark is one user far above any sane limit

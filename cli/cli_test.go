@@ -87,6 +87,8 @@ type env struct {
 	port string
 	// web is the router's port as app URLs show it (localhost:PORT).
 	web string
+	// data is the server's PIER_DATA_DIR.
+	data string
 }
 
 func freePort(t *testing.T) string {
@@ -158,12 +160,14 @@ func (e *env) tryServer(dbURL string) (string, error) {
 	e.port, e.web = freePort(t), freePort(t)
 	e.url = "http://127.0.0.1:" + e.port
 	data := t.TempDir()
+	e.data = data
 	cmd := exec.Command(e.bin, "server")
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + data, "DATABASE_URL=" + dbURL,
 		"PIER_API_ADDR=127.0.0.1:" + e.port, "PIER_ADMIN_EMAIL=admin@example.com",
 		"PIER_ADMIN_PASSWORD=" + adminPassword, "PIER_RATE_LIMIT=0", "PIER_DATA_DIR=" + data,
 		"PIER_LOG_LEVEL=info", "PIER_ROUTER_ADDR=127.0.0.1:" + e.web, // printed only when a test fails
+		"PIER_RENDEZVOUS_ADDR=127.0.0.1:0",
 	}
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

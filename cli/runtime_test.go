@@ -2,9 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +19,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	dockerclient "github.com/docker/docker/client"
 	"github.com/pier-paas/pier/server/docker"
+	"github.com/pier-paas/pier/server"
 	"github.com/pier-paas/pier/server/docker/dockertest"
 )
 
@@ -205,6 +210,7 @@ func testRuntime(t *testing.T, e *env) {
 	if r.code != 0 || r.stdout != "hello v1" {
 		t.Errorf("pier run cat: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
+	testHerokuRun(t, e, u)
 	out := u.ok("run", "--detached", "-a", "shop", "--", "echo in the background")
 	contains(t, "run --detached", out, "done, run.")
 	until(t, "the detached one-off's output in the log", func() bool {
@@ -223,5 +229,44 @@ func testRuntime(t *testing.T, e *env) {
 		"app[api]: Rollback to v2 by user admin@example.com", "app[api]: Release v4 created by user admin@example.com")
 	if strings.Contains(u.ok("logs", "-a", "shop", "-s", "app", "-d", "worker"), "heroku[") {
 		t.Error("logs -s app -d worker shows heroku lines")
+	}
+}
+
+// testHerokuRun attaches the official heroku CLI to one-off dynos through
+// Heroku's rendezvous protocol, over TLS with the server's own
+// certificate: output, the exit status (--exit-code) and piped stdin.
+func testHerokuRun(t *testing.T, e *env, u *user) {
+	bin := os.Getenv("PIER_TEST_HEROKU_CLI")
+	if bin == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("PIER_TEST_HEROKU_CLI is not set: .ci/run installs the heroku CLI")
+		}
+		t.Log("heroku run not tested: set PIER_TEST_HEROKU_CLI to a heroku CLI binary (npm install heroku)")
+		return
+	}
+	token := strings.TrimSpace(u.ok("auth:token"))
+	heroku := func(stdin string, args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "HEROKU_HOST=http://localhost:"+e.port, "HEROKU_API_KEY="+token,
+			"NODE_EXTRA_CA_CERTS="+filepath.Join(e.data, server.RendezvousCertFile),
+			"HEROKU_SKIP_NEW_VERSION_CHECK=1", "HEROKU_DISABLE_AUTOUPDATE=1", "NO_COLOR=1", "HEROKU_UPDATE_INSTRUCTIONS=none")
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatalf("heroku %s: %v", strings.Join(args, " "), err)
+		}
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	// The CLI appends an echo of $? to the command, so the status is the
+	// last command's, not an exit's (as on Heroku).
+	out, code := heroku("", "run", "-a", "shop", "--exit-code", "--", "echo hello from $DYNO; /bin/sh -c 'exit 3'")
+	if code != 3 || !strings.Contains(out, "hello from run.") {
+		t.Errorf("heroku run --exit-code: exit %d, output:\n%s", code, out)
+	}
+	out, code = heroku("piped through\n", "run", "-a", "shop", "--no-tty", "--", "/bin/busybox", "cat")
+	if code != 0 || !strings.Contains(out, "piped through") {
+		t.Errorf("heroku run --no-tty cat: exit %d, output:\n%s", code, out)
 	}
 }

@@ -24,6 +24,7 @@ func serverCommand() *cli.Command {
 			&cli.StringFlag{Name: "database-url", EnvVars: []string{"DATABASE_URL"}, Usage: "PostgreSQL URL (postgres://…); empty runs an embedded PostgreSQL in the data dir"},
 			&cli.StringFlag{Name: "api-addr", EnvVars: []string{"PIER_API_ADDR"}, Value: d.APIAddr, Usage: "address of the API, git and dashboard"},
 			&cli.StringFlag{Name: "router-addr", EnvVars: []string{"PIER_ROUTER_ADDR"}, Value: d.RouterAddr, Usage: "address of the app router"},
+			&cli.StringFlag{Name: "rendezvous-addr", EnvVars: []string{"PIER_RENDEZVOUS_ADDR"}, Value: d.RendezvousAddr, Usage: "address where the heroku CLI's `heroku run` attaches to its dyno over TLS (off when empty)"},
 			&cli.StringFlag{Name: "router-tls-addr", EnvVars: []string{"PIER_ROUTER_TLS_ADDR"}, Usage: "address of the router's HTTPS listener, serving certificates uploaded with certs:add by SNI (off when empty)"},
 			&cli.StringFlag{Name: "domain", EnvVars: []string{"PIER_DOMAIN"}, Value: d.Domain, Usage: "apps answer at APP.DOMAIN"},
 			&cli.StringFlag{Name: "admin-email", EnvVars: []string{"PIER_ADMIN_EMAIL"}, Usage: "email of the admin created on first start"},
@@ -34,7 +35,7 @@ func serverCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			cfg := server.Config{
 				DataDir: c.String("data-dir"), DatabaseURL: c.String("database-url"), APIAddr: c.String("api-addr"),
-				RouterAddr: c.String("router-addr"), RouterTLSAddr: c.String("router-tls-addr"), Domain: c.String("domain"), AdminEmail: c.String("admin-email"),
+				RouterAddr: c.String("router-addr"), RouterTLSAddr: c.String("router-tls-addr"), RendezvousAddr: c.String("rendezvous-addr"), Domain: c.String("domain"), AdminEmail: c.String("admin-email"),
 				AdminPassword: c.String("admin-password"), RateLimit: c.Int("rate-limit"), LogLevel: c.String("log-level"),
 			}
 			logger, err := newLogger(c.App.ErrWriter, cfg.LogLevel)

@@ -19,11 +19,14 @@ type Config struct {
 	APIAddr       string // PIER_API_ADDR: API, git and dashboard
 	RouterAddr    string // PIER_ROUTER_ADDR
 	RouterTLSAddr string // PIER_ROUTER_TLS_ADDR: HTTPS for apps' custom domains by SNI; "" for none
-	Domain        string // PIER_DOMAIN: apps answer at APP.Domain
-	AdminEmail    string // PIER_ADMIN_EMAIL
-	AdminPassword string // PIER_ADMIN_PASSWORD
-	RateLimit     int    // PIER_RATE_LIMIT: API requests per hour per user
-	LogLevel      string // PIER_LOG_LEVEL: debug, info, warn, error
+	// RendezvousAddr is PIER_RENDEZVOUS_ADDR: where the heroku CLI's
+	// `heroku run` attaches to its dyno over TLS; "" for none.
+	RendezvousAddr string
+	Domain         string // PIER_DOMAIN: apps answer at APP.Domain
+	AdminEmail     string // PIER_ADMIN_EMAIL
+	AdminPassword  string // PIER_ADMIN_PASSWORD
+	RateLimit      int    // PIER_RATE_LIMIT: API requests per hour per user
+	LogLevel       string // PIER_LOG_LEVEL: debug, info, warn, error
 
 	// Scheduler tunes the reconciler (grace period, crash backoff); zero
 	// fields take the production defaults. Not read from the environment.
@@ -50,7 +53,7 @@ func DefaultDataDir() string {
 // Defaults returns the embedded defaults.
 func Defaults() Config {
 	return Config{
-		DataDir: DefaultDataDir(), APIAddr: ":5000", RouterAddr: ":8080", Domain: "localhost",
+		DataDir: DefaultDataDir(), APIAddr: ":5000", RouterAddr: ":8080", RendezvousAddr: ":5001", Domain: "localhost",
 		RateLimit: 4500, LogLevel: "info",
 	}
 }
@@ -69,13 +72,17 @@ func (c Config) Validate() error {
 	if c.DataDir == "" && c.DatabaseURL == "" {
 		return fmt.Errorf("PIER_DATA_DIR is empty: the embedded database needs a directory (or set DATABASE_URL)")
 	}
-	for name, addr := range map[string]string{"PIER_API_ADDR": c.APIAddr, "PIER_ROUTER_ADDR": c.RouterAddr, "PIER_ROUTER_TLS_ADDR": c.RouterTLSAddr} {
-		if addr == "" && name == "PIER_ROUTER_TLS_ADDR" {
+	for name, addr := range map[string]string{"PIER_API_ADDR": c.APIAddr, "PIER_ROUTER_ADDR": c.RouterAddr,
+		"PIER_ROUTER_TLS_ADDR": c.RouterTLSAddr, "PIER_RENDEZVOUS_ADDR": c.RendezvousAddr} {
+		if addr == "" && (name == "PIER_ROUTER_TLS_ADDR" || name == "PIER_RENDEZVOUS_ADDR") {
 			continue
 		}
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			return fmt.Errorf("%s=%q is not HOST:PORT (e.g. :5000): %w", name, addr, err)
 		}
+	}
+	if c.RendezvousAddr != "" && c.DataDir == "" {
+		return fmt.Errorf("PIER_RENDEZVOUS_ADDR needs PIER_DATA_DIR for its certificate (or set it to \"\" to turn heroku run off)")
 	}
 	if c.Domain == "" {
 		return fmt.Errorf("PIER_DOMAIN is empty")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +36,7 @@ type Server struct {
 	logs    *logs.Hub
 	router  net.Listener
 	tlsLn   net.Listener // the router's HTTPS listener, when configured
+	rdvLn   net.Listener // the rendezvous listener (TLS) for heroku run, when configured
 	routes  routes
 	sealer  *secretkey.Sealer
 	certs   tlsconfig.Certificates
@@ -101,6 +103,17 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.sealer, err = s.openSealer(); err != nil {
 		return err
 	}
+	if cfg.RendezvousAddr != "" {
+		tc, err := s.rendezvousTLS()
+		if err != nil {
+			return err
+		}
+		l, err := net.Listen("tcp", cfg.RendezvousAddr)
+		if err != nil {
+			return fmt.Errorf("listen on PIER_RENDEZVOUS_ADDR %s: %w", cfg.RendezvousAddr, err)
+		}
+		s.rdvLn = tls.NewListener(l, tc)
+	}
 	s.Logger.Info("pier server ready", "api", ln.Addr().String(), "router", rln.Addr().String(), "router_tls", cfg.RouterTLSAddr, "domain", cfg.Domain,
 		"embedded_db", cfg.DatabaseURL == "", "startup_ms", time.Since(started).Milliseconds())
 	return nil
@@ -124,6 +137,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	loop.Published = func(snap *dynos.Snapshot) { s.routes.publish(snap, s.Config.Domain) }
 	api.Dynos = loop
 	api.OneOffs = oneOffs{loop}
+	if s.rdvLn != nil {
+		_, api.RendezvousPort, _ = net.SplitHostPort(s.rdvLn.Addr().String())
+	}
 	api.Sealer = s.sealer
 	api.RateLimit = s.Config.RateLimit
 	api.Domain = s.Config.Domain
@@ -137,6 +153,13 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
+	if s.rdvLn != nil {
+		go func() {
+			if err := api.ServeRendezvous(s.rdvLn); err != nil && watchCtx.Err() == nil {
+				s.Logger.Warn("rendezvous listener stopped: heroku run cannot attach", "err", err)
+			}
+		}()
+	}
 	errc := make(chan error, 3)
 	go func() { errc <- srv.Serve(s.api) }()
 	stopRouter := s.serveRouter(watchCtx, rt, errc)
@@ -152,6 +175,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	}()
 	go s.followAPIEvents(watchCtx)
 	defer func() { stopWatch(); <-loopDone }()
+	if s.rdvLn != nil {
+		defer s.rdvLn.Close()
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serving: %w", err)

@@ -46,7 +46,7 @@ func TestEmbeddedDatabaseLifecycle(t *testing.T) {
 	os.Chmod(dir, 0o755)
 	defer os.RemoveAll(dir)
 	cfg := Defaults()
-	cfg.DataDir, cfg.APIAddr, cfg.RouterAddr = dir, "127.0.0.1:0", "127.0.0.1:0"
+	cfg.DataDir, cfg.APIAddr, cfg.RouterAddr, cfg.RendezvousAddr = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.AdminEmail, cfg.AdminPassword = "boss@example.com", "boss-password"
 
 	s, stop := serve(t, cfg)
@@ -87,6 +87,7 @@ func TestServersShareADatabase(t *testing.T) {
 	url := pgtest.URL(t)
 	cfg := Defaults()
 	cfg.DatabaseURL, cfg.APIAddr, cfg.RouterAddr, cfg.DataDir = url, "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
+	cfg.RendezvousAddr = "127.0.0.1:0"
 	cfg.AdminEmail, cfg.AdminPassword = "boss@example.com", "boss-password"
 	var wg sync.WaitGroup
 	servers := make([]*Server, 3)

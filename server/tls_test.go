@@ -21,7 +21,7 @@ import (
 func TestRouterServesUploadedCertificates(t *testing.T) {
 	cfg := Defaults()
 	cfg.DatabaseURL, cfg.DataDir = pgtest.URL(t), t.TempDir()
-	cfg.APIAddr, cfg.RouterAddr, cfg.RouterTLSAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.APIAddr, cfg.RouterAddr, cfg.RouterTLSAddr, cfg.RendezvousAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.AdminEmail, cfg.AdminPassword = "boss@example.com", "boss-password"
 	s, stop := serve(t, cfg)
 	defer stop()

@@ -102,6 +102,7 @@ func (s *serverProc) environ() []string {
 		"PIER_DATA_DIR="+s.dataDir,
 		"PIER_API_ADDR="+s.apiAddr,
 		"PIER_ROUTER_ADDR="+s.routerAddr,
+		"PIER_RENDEZVOUS_ADDR=127.0.0.1:0",
 		"PIER_ADMIN_EMAIL="+adminEmail,
 		"PIER_ADMIN_PASSWORD="+adminPassword,
 		"PIER_RATE_LIMIT=0",   // the benchmark polls the API far above any sane limit

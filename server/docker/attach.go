@@ -63,6 +63,9 @@ func (s *Session) Output(stdout, stderr io.Writer) error {
 	return err
 }
 
+// TTY reports whether the container has a terminal.
+func (s *Session) TTY() bool { return s.tty }
+
 // Stdin is the container's standard input.
 func (s *Session) Stdin() io.Writer { return s.hj.Conn }
 

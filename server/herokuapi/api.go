@@ -45,6 +45,10 @@ type API struct {
 	Logs *logs.Sessions
 	// OneOffs runs one-off dynos; nil refuses them.
 	OneOffs OneOffRunner
+	// RendezvousPort is the port of the TLS listener ServeRendezvous
+	// serves, which attach URLs for the heroku CLI name; "" gives every
+	// client the /dyno-sessions URL that only `pier run` speaks.
+	RendezvousPort string
 	// Sealer encrypts certificates' private keys at rest; nil refuses
 	// certificate uploads.
 	Sealer *secretkey.Sealer

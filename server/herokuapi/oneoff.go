@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ type OneOffRunner interface {
 // AttachedDyno is a one-off whose stdio the user is attached to.
 type AttachedDyno interface {
 	Output(stdout, stderr io.Writer) error
+	TTY() bool
 	Stdin() io.Writer
 	CloseStdin() error
 	Resize(ctx context.Context, rows, cols uint) error
@@ -90,6 +92,7 @@ func (a *API) createDyno(c echo.Context) error {
 		Env     map[string]string `json:"env"`
 		Type    string            `json:"type"`
 		TTY     *bool             `json:"tty"`
+		NoTTY   bool              `json:"force_no_tty"` // the heroku CLI's --no-tty
 	}
 	if err := a.decode(c, &body); err != nil {
 		return err
@@ -113,7 +116,7 @@ func (a *API) createDyno(c echo.Context) error {
 	if a.OneOffs == nil {
 		return errorf(http.StatusServiceUnavailable, "unavailable", "This server can't run one-off dynos: no Docker engine is connected.")
 	}
-	tty := body.Attach && (body.TTY == nil || *body.TTY)
+	tty := body.Attach && (body.TTY == nil || *body.TTY) && !body.NoTTY
 	d, att, err := a.OneOffs.RunOneOff(c.Request().Context(), platform.OneOff{
 		App: x.ID, Command: body.Command, Size: sz, Env: body.Env, Attach: body.Attach, TTY: tty,
 	})
@@ -123,10 +126,26 @@ func (a *API) createDyno(c echo.Context) error {
 	noteAudit(c, x.Name, "run "+d.Name)
 	out := renderDyno(x, d)
 	if att != nil {
-		url := c.Scheme() + "://" + c.Request().Host + attachPath + a.attaches.add(att)
+		url := a.attachURL(c, a.attaches.add(att))
 		out.AttachURL = &url
 	}
 	return c.JSON(http.StatusCreated, out)
+}
+
+// attachURL is where the client connects to its attached one-off: `pier
+// run` speaks Pier's framed protocol at /dyno-sessions/SECRET on the API;
+// other clients (the heroku CLI) get Heroku's rendezvous URL when the
+// rendezvous listener runs.
+func (a *API) attachURL(c echo.Context, secret string) string {
+	pier := strings.HasPrefix(c.Request().UserAgent(), "pier-cli/")
+	if a.RendezvousPort == "" || pier {
+		return c.Scheme() + "://" + c.Request().Host + attachPath + secret
+	}
+	host := c.Request().Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return "rendezvous://" + net.JoinHostPort(strings.Trim(host, "[]"), a.RendezvousPort) + "/" + secret
 }
 
 // writeErrorJSON answers Heroku's error JSON outside the echo stack.
