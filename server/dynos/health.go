@@ -14,10 +14,12 @@ import (
 )
 
 // Health checks: a web dyno joins the routes only once something answers
-// on its port. Checks go through the published port, where Docker's
-// userland proxy accepts every connection even when nothing listens behind
-// it; so a TCP check also reads briefly: the proxy hangs up at once when
-// the dyno refuses it, while a live server waits for the client to talk.
+// on its port. A check through a published port on 127.0.0.1 meets
+// Docker's userland proxy, which accepts every connection even when
+// nothing listens behind it; so a TCP check also reads briefly: the proxy
+// hangs up at once when the dyno refuses it, while a live server waits for
+// the client to talk. A dyno that was healthy and stays unhealthy is
+// replaced by the reconciler (Options.ReplaceUnhealthyAfter).
 const (
 	checkDial    = time.Second
 	checkListen  = 150 * time.Millisecond // how long a hang-up may take
@@ -31,6 +33,9 @@ type healthResult struct {
 	ok      bool
 	checked time.Time
 	fails   int // consecutive failed checks since it was last healthy
+	// sickSince is when a dyno that had been healthy left the routes; the
+	// reconciler replaces it after a while (Instance.UnhealthySince).
+	sickSince time.Time
 }
 
 // unhealthyAfter is how many checks in a row a healthy dyno must fail to
@@ -87,8 +92,10 @@ func (hc *healthChecks) update(ctx context.Context, insts []scheduler.Instance, 
 				r = healthResult{ok: true}
 			case r.ok && r.fails+1 < unhealthyAfter:
 				r.fails++ // still healthy, looked at again next round
+			case r.ok:
+				r = healthResult{fails: r.fails + 1, sickSince: hc.now()}
 			default:
-				r = healthResult{fails: r.fails + 1}
+				r = healthResult{fails: r.fails + 1, sickSince: r.sickSince}
 			}
 			r.checked = hc.now()
 			if r.fails > 0 {
@@ -108,6 +115,9 @@ func (hc *healthChecks) update(ctx context.Context, insts []scheduler.Instance, 
 		}
 		r := hc.results[in.ID]
 		in.Healthy = dockerOK[in.ID] && r.ok
+		if !r.ok {
+			in.UnhealthySince = r.sickSince
+		}
 		// Starting, or being confirmed dead: look again soon. A dyno that
 		// never answered in a minute is left to the periodic resync.
 		if (!in.Healthy && now.Sub(in.StartedAt) < time.Minute) || (in.Healthy && r.fails > 0) {

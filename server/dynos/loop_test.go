@@ -45,6 +45,8 @@ type harness struct {
 	grace   time.Duration // lost-host grace; 0 is the default
 	// releaseTimeout is how long a release's web has to become healthy.
 	releaseTimeout time.Duration
+	// replaceAfter is how long a sick web dyno waits for a replacement.
+	replaceAfter time.Duration
 }
 
 func newHarness(t testing.TB) *harness {
@@ -79,7 +81,7 @@ func (h *harness) start() (*dynos.Loop, func()) {
 	l := &dynos.Loop{
 		Store: h.store, Cluster: h.cluster, Resync: time.Second, StopTimeout: 5 * time.Second,
 		Logger:  slog.New(slog.NewTextHandler(testLog{h.t}, nil)),
-		Options: scheduler.Options{LostHostGrace: h.grace}, ReleaseTimeout: h.releaseTimeout,
+		Options: scheduler.Options{LostHostGrace: h.grace, ReplaceUnhealthyAfter: h.replaceAfter}, ReleaseTimeout: h.releaseTimeout,
 		Connect: dynos.ConnectDocker,
 		Lead: func(ctx context.Context) (dynos.Lease, error) {
 			l, err := h.store.TryLeadScheduler(ctx)

@@ -65,6 +65,11 @@ func genScenario(rng *rand.Rand, ample bool) *world {
 			MemoryMB: []int{0, 256, 512}[rng.IntN(3)], Restarts: rng.IntN(8),
 			ExitedAt: t0.Add(-time.Duration(rng.IntN(90)) * time.Second),
 		})
+		// Some unhealthy ones had been healthy, some long enough to be
+		// replaced.
+		if in := &w.obs[len(w.obs)-1]; in.State == Up && !in.Healthy && rng.IntN(2) == 0 {
+			in.UnhealthySince = t0.Add(-time.Duration(rng.IntN(60)) * time.Second)
+		}
 	}
 	return w
 }

@@ -109,6 +109,20 @@ func (r *reconciler) stop(i int, reason string) { r.stops[i] = reason }
 
 func live(in *Instance) bool { return in.State == Starting || in.State == Up }
 
+// sick reports an Up instance that was healthy and has failed its checks
+// for ReplaceUnhealthyAfter; until then the plan wakes to look again.
+func (r *reconciler) sick(in *Instance) bool {
+	if in.State != Up || in.Healthy || in.UnhealthySince.IsZero() {
+		return false
+	}
+	left := in.UnhealthySince.Add(r.opts.ReplaceUnhealthyAfter).Sub(r.now)
+	if left > 0 {
+		r.wake.in(left)
+		return false
+	}
+	return true
+}
+
 func upHealthy(in *Instance) bool { return in.State == Up && in.Healthy }
 
 // decide sorts every observed instance into its slot (app, type, index),
@@ -152,7 +166,7 @@ func (r *reconciler) extraReason(in *Instance, g *group) string {
 // decideSlot makes one index converge: keep one instance of the current
 // release, retire the rest safely, and request a placement if none runs.
 func (r *reconciler) decideSlot(g *group, idx int, ids []int) {
-	var settled, moving, old, dead []int
+	var settled, moving, old, dead, sick []int
 	for _, i := range ids {
 		in := &r.insts[i]
 		if !live(in) {
@@ -173,6 +187,8 @@ func (r *reconciler) decideSlot(g *group, idx int, ids []int) {
 		switch {
 		case !g.current(in):
 			old = append(old, i)
+		case g.spec.Web && r.sick(in):
+			sick = append(sick, i)
 		case r.hosts.statusOf(in.Host) == hostDraining || !r.hosts.matches(in.Host, g.spec.Constraints):
 			moving = append(moving, i)
 		default:
@@ -192,6 +208,16 @@ func (r *reconciler) decideSlot(g *group, idx int, ids []int) {
 		}
 	} else {
 		r.stopAllBut(moving, r.best(moving), "duplicate")
+	}
+
+	// A web instance unhealthy for too long is replaced like an old one:
+	// it stays, out of the routes, until its replacement is healthy.
+	if ready {
+		for _, i := range sick {
+			r.stop(i, fmt.Sprintf("unhealthy for %v", r.now.Sub(r.insts[i].UnhealthySince).Round(time.Second)))
+		}
+	} else {
+		r.stopAllBut(sick, r.best(sick), "duplicate")
 	}
 
 	// A crashed current-release instance is the backoff record: it stays

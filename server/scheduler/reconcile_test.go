@@ -150,6 +150,39 @@ func TestWebWaitsForHealthyReplacement(t *testing.T) {
 	}
 }
 
+// A web instance that was healthy and has failed its checks for
+// ReplaceUnhealthyAfter gets a replacement in its slot, and is stopped
+// only once the replacement is healthy; before that, the plan just wakes
+// when the time is up.
+func TestUnhealthyWebReplaced(t *testing.T) {
+	d := Desired{Release: map[string]*ReleaseRef{"a": rel(1)}, Processes: []ProcessSpec{web("a", 1)}, Hosts: hostsN(2, 4096)}
+	sick := Instance{ID: "sick", App: "a", Type: "web", Index: 1, Release: 1, Host: "h1", State: Up, UnhealthySince: t0.Add(-10 * time.Second)}
+	p := Reconcile(d, []Instance{sick}, t0, Options{})
+	if len(p.Place) != 0 || len(p.Stop) != 0 || p.NextWake != 20*time.Second {
+		t.Fatalf("10 s unhealthy: plan = %+v, want a wake in 20 s", p)
+	}
+	later := t0.Add(25 * time.Second)
+	p = Reconcile(d, []Instance{sick}, later, Options{})
+	if len(p.Place) != 1 || p.Place[0].Index != 1 || len(p.Stop) != 0 {
+		t.Fatalf("35 s unhealthy: plan = %+v, want web.1 placed, the sick one kept", p)
+	}
+	starting := Instance{ID: "zz-new", App: "a", Type: "web", Index: 1, Release: 1, Host: p.Place[0].Host, State: Starting}
+	if p := Reconcile(d, []Instance{sick, starting}, later, Options{}); !p.Idle() {
+		t.Fatalf("replacement starting: plan = %+v, want nothing", p)
+	}
+	up := starting
+	up.State, up.Healthy = Up, true
+	p = Reconcile(d, []Instance{sick, up}, later, Options{})
+	if len(p.Place) != 0 || len(p.Stop) != 1 || p.Stop[0].InstanceID != "sick" || p.Stop[0].Reason != "unhealthy for 35s" {
+		t.Fatalf("replacement healthy: plan = %+v", p)
+	}
+	// One that never was healthy is a failed start, not a sick dyno.
+	never := Instance{ID: "never", App: "a", Type: "web", Index: 1, Release: 1, Host: "h1", State: Up}
+	if p := Reconcile(d, []Instance{never}, later, Options{}); !p.Idle() {
+		t.Fatalf("never healthy: plan = %+v", p)
+	}
+}
+
 func TestCrashBackoff(t *testing.T) {
 	d := Desired{Release: map[string]*ReleaseRef{"a": rel(1)}, Processes: []ProcessSpec{worker("a", 1)}, Hosts: hostsN(2, 4096)}
 	crashed := Instance{ID: "c", App: "a", Type: "worker", Index: 1, Release: 1, Host: "h1", State: Crashed, Restarts: 2, ExitedAt: t0.Add(-time.Second)}

@@ -43,7 +43,7 @@ func (w *world) apply(p Plan) {
 		case Starting:
 			in.State, in.Healthy, in.StartedAt = Up, true, w.now
 		case Up:
-			in.Healthy = true
+			in.Healthy, in.UnhealthySince = true, time.Time{}
 		}
 		out = append(out, in)
 	}

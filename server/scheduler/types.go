@@ -99,6 +99,10 @@ type Instance struct {
 	State      InstanceState
 	// Healthy means it passed its health check; only meaningful when Up.
 	Healthy bool
+	// UnhealthySince is when a web instance that had been healthy failed
+	// the checks that took it out of the routes; zero while it is healthy,
+	// and for one that never was.
+	UnhealthySince time.Time
 	// MemoryMB is the container's memory limit; 0 means "as the spec says".
 	MemoryMB  int
 	StartedAt time.Time
@@ -167,6 +171,10 @@ type Options struct {
 	// CrashBackoffReset is how long a dyno must have run before its crash
 	// counts as a first crash again.
 	CrashBackoffReset time.Duration
+	// ReplaceUnhealthyAfter is how long a web instance that had been
+	// healthy may fail its checks before a replacement is started in its
+	// slot; it is stopped once the replacement is healthy.
+	ReplaceUnhealthyAfter time.Duration
 }
 
 // DefaultOptions are the production settings.
@@ -176,6 +184,8 @@ func DefaultOptions() Options {
 		CrashBackoffBase:  time.Second,
 		CrashBackoffMax:   time.Minute,
 		CrashBackoffReset: 10 * time.Minute,
+
+		ReplaceUnhealthyAfter: 30 * time.Second,
 	}
 }
 
@@ -192,6 +202,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CrashBackoffReset <= 0 {
 		o.CrashBackoffReset = def.CrashBackoffReset
+	}
+	if o.ReplaceUnhealthyAfter <= 0 {
+		o.ReplaceUnhealthyAfter = def.ReplaceUnhealthyAfter
 	}
 	return o
 }
