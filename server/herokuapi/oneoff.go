@@ -205,11 +205,7 @@ func (a *API) pumpStdin(d AttachedDyno, r *bufio.Reader, done <-chan struct{}) {
 	for {
 		typ, p, err := attach.ReadFrame(r)
 		if err != nil {
-			select {
-			case <-done:
-			default:
-				d.Kill(context.Background())
-			}
+			abandoned(d, done)
 			return
 		}
 		switch typ {
@@ -222,5 +218,15 @@ func (a *API) pumpStdin(d AttachedDyno, r *bufio.Reader, done <-chan struct{}) {
 				d.Resize(context.Background(), uint(rows), uint(cols))
 			}
 		}
+	}
+}
+
+// abandoned kills d when its user's connection ended before d did (done
+// not yet closed): nobody is left to read it.
+func abandoned(d AttachedDyno, done <-chan struct{}) {
+	select {
+	case <-done:
+	default:
+		d.Kill(context.Background())
 	}
 }

@@ -94,11 +94,7 @@ func (a *API) rendezvousStdin(d AttachedDyno, r io.Reader, done <-chan struct{})
 			_, _ = d.Stdin().Write(p)
 		}
 		if err != nil {
-			select {
-			case <-done:
-			default:
-				d.Kill(context.Background())
-			}
+			abandoned(d, done)
 			return
 		}
 	}
