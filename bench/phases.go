@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/pier-paas/pier/bench/pierserver"
 )
 
 // Each phase runs one part of the benchmark against the running server and
@@ -74,14 +76,14 @@ func statsPhase(ctx context.Context, c *client, dataDir string, seeded time.Time
 
 // memoryPhase lets the server idle, then reads its memory; goal says whether
 // this reading is the one held against the 60 MB goal.
-func memoryPhase(ctx context.Context, srv *serverProc, o options, rep *report, after string, goal bool) error {
+func memoryPhase(ctx context.Context, srv *pierserver.Proc, o options, rep *report, after string, goal bool) error {
 	progress("idling %s before reading memory", o.idle)
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-time.After(o.idle):
 	}
-	m, err := readMemory(srv.pid())
+	m, err := readMemory(srv.PID())
 	if err != nil {
 		return err
 	}
@@ -98,7 +100,7 @@ func memoryPhase(ctx context.Context, srv *serverProc, o options, rep *report, a
 	return nil
 }
 
-func latencyPhase(ctx context.Context, c *client, srv *serverProc, o options, rep *report) error {
+func latencyPhase(ctx context.Context, c *client, srv *pierserver.Proc, o options, rep *report) error {
 	app := appName(1)
 	warm := max(o.latencyRequests/10, 20)
 	progress("latency: %d sequential GET /apps/%s/releases (Range: %s) after %d warm-up requests",
@@ -106,12 +108,12 @@ func latencyPhase(ctx context.Context, c *client, srv *serverProc, o options, re
 	if _, err := latencyRun(ctx, c, app, pageSize, warm); err != nil {
 		return err
 	}
-	before := sampleCPU(srv.pid())
+	before := sampleCPU(srv.PID())
 	s, err := latencyRun(ctx, c, app, pageSize, o.latencyRequests)
 	if err != nil {
 		return err
 	}
-	cpu := cpuBetween(before, sampleCPU(srv.pid()))
+	cpu := cpuBetween(before, sampleCPU(srv.PID()))
 	fig := fmt.Sprintf("release list (%d releases, newest %d), p99", o.releases, pageSize)
 	rep.goal(fig, fmt.Sprintf("%.2f ms", ms(s.p99)), "< 10 ms", s.p99 < 10*time.Millisecond)
 	rep.info("release list p50 / mean / max", "%.2f / %.2f / %.2f ms (n=%d, sequential)", ms(s.p50), ms(s.mean), ms(s.max), s.n)
@@ -120,7 +122,7 @@ func latencyPhase(ctx context.Context, c *client, srv *serverProc, o options, re
 	return nil
 }
 
-func throughputPhase(ctx context.Context, c *client, srv *serverProc, o options, rep *report) error {
+func throughputPhase(ctx context.Context, c *client, srv *pierserver.Proc, o options, rep *report) error {
 	progress("throughput: GET /apps/NAME over %d apps from %d keep-alive clients: %s warm-up, then %s",
 		o.apps, o.clients, o.warmup, o.duration)
 	if o.warmup > 0 {
@@ -128,12 +130,12 @@ func throughputPhase(ctx context.Context, c *client, srv *serverProc, o options,
 			return err
 		}
 	}
-	before := sampleCPU(srv.pid())
+	before := sampleCPU(srv.PID())
 	t, err := loadRun(ctx, c, o.apps, o.clients, o.duration)
 	if err != nil {
 		return err
 	}
-	cpu := cpuBetween(before, sampleCPU(srv.pid()))
+	cpu := cpuBetween(before, sampleCPU(srv.PID()))
 	fig := fmt.Sprintf("GET /apps/NAME, %d clients, %s", o.clients, o.duration)
 	rep.goal(fig, fmt.Sprintf("%.0f req/s", t.rate()), ">= 5000 req/s", t.rate() >= 5000)
 	rep.info("GET /apps/NAME p50 / p99 / max", "%.2f / %.2f / %.2f ms (n=%d)", ms(t.latency.p50), ms(t.latency.p99), ms(t.latency.max), t.latency.n)
@@ -161,16 +163,16 @@ func baselinePhase(ctx context.Context, dataDir string, o options, rep *report) 
 
 // restartPhase stops the server and starts it again on the same directory,
 // timing exec to the first 200 from /healthz.
-func restartPhase(ctx context.Context, srv *serverProc, o options, rep *report, first startup) error {
+func restartPhase(ctx context.Context, srv *pierserver.Proc, o options, rep *report, first startup) error {
 	var walls []time.Duration
 	var each []string
 	for i := range o.restarts {
 		stopBegan := time.Now()
-		if err := srv.stop(); err != nil {
+		if err := srv.Stop(); err != nil {
 			return err
 		}
 		stopped := time.Since(stopBegan)
-		s, err := srv.start(ctx)
+		s, err := startServer(ctx, srv)
 		if err != nil {
 			return err
 		}

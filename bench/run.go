@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pier-paas/pier/bench/machine"
+	"github.com/pier-paas/pier/bench/pierserver"
 )
 
 const (
@@ -20,7 +21,7 @@ const (
 // run is the whole benchmark: every phase in order, with the server stopped
 // and its directory removed on the way out, whatever happened.
 func run(ctx context.Context, o options) (err error) {
-	bin, err := findBinary(o.bin)
+	bin, err := pierserver.Binary(ctx, o.bin)
 	if err != nil {
 		return err
 	}
@@ -45,9 +46,9 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	srv := &serverProc{bin: bin, dataDir: dir, addr: addr, email: adminEmail, password: adminPassword}
+	srv := &pierserver.Proc{Bin: bin, DataDir: dir, APIAddr: addr, RouterAddr: "127.0.0.1:0", Email: adminEmail, Password: adminPassword}
 	defer func() {
-		if serr := srv.stop(); serr != nil && err == nil {
+		if serr := srv.Stop(); serr != nil && err == nil {
 			err = serr
 		}
 	}()
@@ -57,7 +58,7 @@ func run(ctx context.Context, o options) (err error) {
 	describe(rep, bin, dir, addr)
 
 	progress("starting %s server (fresh embedded database in %s, API on %s)", bin, dir, addr)
-	first, err := srv.start(ctx)
+	first, err := startServer(ctx, srv)
 	if err != nil {
 		return err
 	}

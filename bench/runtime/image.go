@@ -14,6 +14,7 @@ import (
 
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/image"
+	"github.com/pier-paas/pier/bench/pierserver"
 )
 
 // backendSource is the app the dynos run: the least a Go web app can be, so
@@ -65,7 +66,7 @@ func backendImages(ctx context.Context, dk *dockerAPI, dir, repo string, bodies 
 		return nil, err
 	}
 	out := filepath.Join(src, "server")
-	cmd := exec.CommandContext(ctx, goTool(), "build", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
+	cmd := exec.CommandContext(ctx, pierserver.GoTool(), "build", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
 	cmd.Dir, cmd.Stdout, cmd.Stderr = src, os.Stderr, os.Stderr
 	// Static, for an image with nothing else in it; outside any workspace.
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOWORK=off", "GOFLAGS=")

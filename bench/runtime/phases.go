@@ -53,22 +53,22 @@ func (b *bench) throughput(ctx context.Context) error {
 	// The dyno list and the route table are built from the same snapshot,
 	// so both dynos are routed once they are listed up; one answer through
 	// the router confirms it.
-	if err := waitOK(ctx, b.srv.routerAddr, b.host, 30*time.Second); err != nil {
+	if err := waitOK(ctx, b.srv.RouterAddr, b.host, 30*time.Second); err != nil {
 		return err
 	}
 
 	targets := []target{
 		{name: "direct", addrs: own, host: b.host},
 		{name: "published", addrs: published, host: b.host},
-		{name: "pier", addrs: []string{b.srv.routerAddr}, host: b.host},
+		{name: "pier", addrs: []string{b.srv.RouterAddr}, host: b.host},
 	}
 	backendPIDs, err := b.dk.processes(ctx, backends)
 	if err != nil {
 		return err
 	}
-	pids := map[string]pidSet{"pier": func() []int { return []int{b.srv.pid()} }}
+	pids := map[string]pidSet{"pier": func() []int { return []int{b.srv.PID()} }}
 	if b.o.nginx != "" {
-		ngx, err := startNginx(ctx, b.o.nginx, b.srv.dataDir, own)
+		ngx, err := startNginx(ctx, b.o.nginx, b.srv.DataDir, own)
 		if err != nil {
 			return err
 		}
@@ -215,7 +215,7 @@ func (b *bench) scaleUnderLoad(ctx context.Context) error {
 }
 
 func (b *bench) routerTarget() target {
-	return target{name: "pier", addrs: []string{b.srv.routerAddr}, host: b.host}
+	return target{name: "pier", addrs: []string{b.srv.RouterAddr}, host: b.host}
 }
 
 // stopLoad ends a steady load and returns its tallies.

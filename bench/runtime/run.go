@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/pier-paas/pier/bench/machine"
+	"github.com/pier-paas/pier/bench/pierserver"
 )
 
 // bench is one run's shared state: the server, its API, the engine and the
 // app every phase works on.
 type bench struct {
 	o      options
-	srv    *serverProc
+	srv    *pierserver.Proc
 	api    *api
 	dk     *dockerAPI
 	app    string
@@ -29,7 +30,7 @@ type bench struct {
 // need: the server stops first (else it would replace the containers we
 // remove), then the app's containers go, then the images, then the files.
 func run(ctx context.Context, o options) (err error) {
-	bin, err := pierBinary(ctx, o.bin)
+	bin, err := pierserver.Binary(ctx, o.bin)
 	if err != nil {
 		return err
 	}
@@ -92,14 +93,14 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	b.srv = &serverProc{bin: bin, dataDir: dir, apiAddr: apiAddr, routerAddr: routerAddr}
+	b.srv = &pierserver.Proc{Bin: bin, DataDir: dir, APIAddr: apiAddr, RouterAddr: routerAddr, Email: adminEmail, Password: adminPassword}
 	defer func() {
 		progress("stopping pier server")
-		if serr := b.srv.stop(); serr != nil && err == nil {
+		if serr := b.srv.Stop(); serr != nil && err == nil {
 			err = serr
 		}
 		if o.serverLog != "" {
-			if data, rerr := os.ReadFile(b.srv.logPath); rerr == nil {
+			if data, rerr := os.ReadFile(b.srv.LogPath()); rerr == nil {
 				if werr := os.WriteFile(o.serverLog, data, 0o644); werr != nil {
 					progress("copy the server log: %v", werr)
 				}
@@ -107,7 +108,7 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}()
 	progress("starting %s server (embedded PostgreSQL in %s, API %s, router %s)", bin, dir, apiAddr, routerAddr)
-	if err := b.srv.start(ctx); err != nil {
+	if _, err := b.srv.Start(ctx); err != nil {
 		return err
 	}
 	b.rep.setting("pier server", "%s; PIER_DATA_DIR=%s PIER_API_ADDR=%s PIER_ROUTER_ADDR=%s PIER_RATE_LIMIT=0 PIER_LOG_LEVEL=info, embedded PostgreSQL",
