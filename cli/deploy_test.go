@@ -44,6 +44,9 @@ func testHosts(t *testing.T, e *env) {
 	u.ok("apps:create", "hosted")
 	u.ok("deploy", img, "-a", "hosted")
 	until(t, "web.1 up", func() bool { return strings.Contains(u.ok("ps", "-a", "hosted"), " up ") })
+	if rows := tableRows(t, u.ok("hosts")); len(rows) != 1 || len(rows[0]) < 7 || rows[0][6] != "1" { // name endpoint state cpus N MB dynos
+		t.Errorf("hosts with one dyno: %q", rows)
+	}
 	contains(t, "remove with dynos", u.fails("hosts:remove", name), "still runs 1 dyno container(s)", "pier hosts:drain "+name)
 	u.ok("ps:scale", "web=0", "-a", "hosted")
 	until(t, "web.1 gone", func() bool { return u.run("hosts:remove", name).code == 0 })

@@ -21,6 +21,7 @@ type hostJSON struct {
 	CPUs          int               `json:"cpus"`
 	MemoryMB      int               `json:"memory_mb"`
 	EngineVersion string            `json:"engine_version"`
+	Dynos         int               `json:"dynos"`
 }
 
 // hostsCommands manage the pool of Docker hosts (admins only).
@@ -83,9 +84,9 @@ func listHosts(c *cli.Context) error {
 		if h.Draining {
 			state += ", draining"
 		}
-		rows[i] = []string{h.Name, h.Endpoint, state, strconv.Itoa(h.CPUs), fmt.Sprintf("%d MB", h.MemoryMB), labelList(h.Labels)}
+		rows[i] = []string{h.Name, h.Endpoint, state, strconv.Itoa(h.CPUs), fmt.Sprintf("%d MB", h.MemoryMB), strconv.Itoa(h.Dynos), labelList(h.Labels)}
 	}
-	printTable(c.App.Writer, []string{"Name", "Endpoint", "State", "CPUs", "Memory", "Labels"}, rows)
+	printTable(c.App.Writer, []string{"Name", "Endpoint", "State", "CPUs", "Memory", "Dynos", "Labels"}, rows)
 	return nil
 }
 

@@ -18,8 +18,8 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	dockerclient "github.com/docker/docker/client"
-	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server"
+	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/docker/dockertest"
 )
 

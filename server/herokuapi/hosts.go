@@ -30,16 +30,21 @@ type hostJSON struct {
 	CPUs           int               `json:"cpus"`
 	MemoryMB       int               `json:"memory_mb"`
 	EngineVersion  string            `json:"engine_version"`
+	Dynos          int               `json:"dynos"` // containers of dynos last seen there
 	UnhealthySince *timestamp        `json:"unhealthy_since"`
 	LastSeenAt     *timestamp        `json:"last_seen_at"`
 	CreatedAt      timestamp         `json:"created_at"`
 	UpdatedAt      timestamp         `json:"updated_at"`
 }
 
-func renderHost(h platform.Host) hostJSON {
-	return hostJSON{ID: h.ID, Name: h.Name, Endpoint: h.Endpoint, TLSDir: h.TLSDir, Labels: h.Labels, Draining: h.Draining, Healthy: h.Healthy,
+func (a *API) renderHost(h platform.Host) hostJSON {
+	out := hostJSON{ID: h.ID, Name: h.Name, Endpoint: h.Endpoint, TLSDir: h.TLSDir, Labels: h.Labels, Draining: h.Draining, Healthy: h.Healthy,
 		CPUs: h.CPUs, MemoryMB: h.MemoryMB, EngineVersion: h.EngineVersion, UnhealthySince: tsp(h.UnhealthySince),
 		LastSeenAt: tsp(h.LastSeenAt), CreatedAt: ts(h.CreatedAt), UpdatedAt: ts(h.UpdatedAt)}
+	if a.Dynos != nil {
+		out.Dynos = a.Dynos.HostDynos(h.ID)
+	}
+	return out
 }
 
 // checkEndpoint accepts unix:///absolute/path and tcp://host:port.
@@ -77,7 +82,7 @@ func (a *API) listHosts(c echo.Context) error {
 	}
 	out := make([]hostJSON, len(hs))
 	for i, h := range hs {
-		out[i] = renderHost(h)
+		out[i] = a.renderHost(h)
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -120,7 +125,7 @@ func (a *API) createHost(c echo.Context) error {
 		return err
 	}
 	noteAudit(c, "", "added host "+h.Name+" ("+h.Endpoint+")")
-	return c.JSON(http.StatusCreated, renderHost(h))
+	return c.JSON(http.StatusCreated, a.renderHost(h))
 }
 
 func (a *API) host(c echo.Context) (platform.Host, error) {
@@ -135,7 +140,7 @@ func (a *API) getHost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, renderHost(h))
+	return c.JSON(http.StatusOK, a.renderHost(h))
 }
 
 // updateHost drains a host ({"draining": true}) or puts it back in service.
@@ -158,7 +163,7 @@ func (a *API) updateHost(c echo.Context) error {
 		return err
 	}
 	noteAudit(c, "", map[bool]string{true: "draining host ", false: "host back in service: "}[h.Draining]+h.Name)
-	return c.JSON(http.StatusOK, renderHost(h))
+	return c.JSON(http.StatusOK, a.renderHost(h))
 }
 
 // deleteHost takes a host out of the pool. A reachable host must have no
@@ -181,5 +186,5 @@ func (a *API) deleteHost(c echo.Context) error {
 		return err
 	}
 	noteAudit(c, "", "removed host "+h.Name)
-	return c.JSON(http.StatusOK, renderHost(h))
+	return c.JSON(http.StatusOK, a.renderHost(h))
 }
