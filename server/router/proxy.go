@@ -91,14 +91,15 @@ func (c *clientConn) proxy(keepAfterPage bool) bool {
 	backends := ex.route.Backends
 	ex.first = rt.rr.start(ex.route.App, len(backends))
 	timeout := rt.timeout()
-	deadline := time.Now().Add(timeout)
+	now := time.Now()
+	deadline := now.Add(timeout)
 	// The body goes with the head when it is all here; otherwise a
 	// goroutine streams it while the router waits for the answer.
 	streaming := req.hasBody() && !req.bodyBuffered(c.br)
 	retryHangUp := !req.hasBody() && req.idempotent()
 
 	reason, tries, hangUps := appCrashed, 0, 0
-	order := tryOrder{n: len(backends), first: ex.first, now: time.Now()}
+	order := tryOrder{n: len(backends), first: ex.first, now: now}
 	for k := order.next(&rt.down, backends); k >= 0; k = order.next(&rt.down, backends) {
 		b := backends[k]
 		ex.dyno = b.Dyno
