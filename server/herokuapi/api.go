@@ -35,6 +35,9 @@ type API struct {
 	RateLimit int
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes int64
+	// MaxSourceBytes bounds a source tarball PUT to a put_url; zero means
+	// DefaultMaxSourceBytes.
+	MaxSourceBytes int64
 	// Images reads images for deploys; nil refuses deploys with a clear error.
 	Images ImageInspector
 	// Hosts reaches Docker engines added to the pool.
@@ -84,7 +87,7 @@ func (a *API) Handler() http.Handler {
 	e.Use(a.recoverer, a.requestIDs, a.logRequests, a.negotiate, a.checkParams, a.audit, a.authenticate, a.rateLimit, a.etags)
 	a.routes(e)
 	e.RouteNotFound("/*", func(c echo.Context) error { return errNoRoute })
-	a.handler = a.serveLogSession(e)
+	a.handler = a.serveCapabilityURLs(e)
 	return a.handler
 }
 
@@ -97,6 +100,8 @@ func (a *API) routes(e *echo.Echo) {
 	e.DELETE("/oauth/authorizations/:id", a.deleteAuthorization)
 	e.DELETE("/oauth/sessions/:id", a.deleteSession)
 	e.GET("/account", a.getAccount)
+
+	e.POST("/sources", a.createSource)
 
 	e.GET("/apps", a.listApps)
 	e.GET("/users/:user/apps", a.listUserApps)

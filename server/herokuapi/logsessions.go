@@ -57,9 +57,9 @@ func (a *API) createLogSession(c echo.Context) error {
 	})
 }
 
-// serveLogSession routes log streams and dyno attachments around the
-// echo stack.
-func (a *API) serveLogSession(next http.Handler) http.Handler {
+// serveCapabilityURLs routes the URLs whose secret is their credential
+// (log streams, dyno attachments, source blobs) around the echo stack.
+func (a *API) serveCapabilityURLs(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a.Logs != nil && strings.HasPrefix(r.URL.Path, logSessionsPath) {
 			a.Logs.ServeHTTP(w, r)
@@ -67,6 +67,10 @@ func (a *API) serveLogSession(next http.Handler) http.Handler {
 		}
 		if strings.HasPrefix(r.URL.Path, attachPath) {
 			a.serveAttach(w, r)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, sourceBlobsPath) {
+			a.serveSourceBlob(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)

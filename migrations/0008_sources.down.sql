@@ -1,0 +1,2 @@
+DROP TABLE source_chunks;
+DROP TABLE sources;
