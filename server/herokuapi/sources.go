@@ -66,8 +66,8 @@ func (a *API) putSourceBlob(w http.ResponseWriter, r *http.Request, id uuid.UUID
 		writeErrorJSON(w, http.StatusRequestEntityTooLarge, "request_entity_too_large", (&platform.SourceTooLarge{Limit: limit}).Error())
 		return
 	}
-	// A client that stalls mid-upload is cut off rather than holding the
-	// transaction the upload is written in.
+	// A client that stalls mid-upload is cut off rather than holding a
+	// goroutine and its buffer for ever.
 	body := &stallGuard{r: r.Body, rc: http.NewResponseController(w), every: 30 * time.Second}
 	n, err := a.Store.PutSourceBlob(r.Context(), id, secret, body, limit)
 	var big *platform.SourceTooLarge

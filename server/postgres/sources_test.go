@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"testing"
 	"time"
@@ -32,6 +33,17 @@ func TestSourceExpires(t *testing.T) {
 	}
 	if _, err := s.PutSourceBlob(ctx, src.ID, src.Secret, bytes.NewReader([]byte("tarball")), 1<<20); err != nil {
 		t.Fatal(err)
+	}
+	// Refused and replaced uploads leave no chunks behind.
+	if _, err := s.PutSourceBlob(ctx, src.ID, src.Secret, bytes.NewReader(make([]byte, 3<<20)), 2<<20); !errors.As(err, new(*platform.SourceTooLarge)) {
+		t.Fatalf("too large: %v", err)
+	}
+	if _, err := s.PutSourceBlob(ctx, src.ID, src.Secret, bytes.NewReader([]byte("tarball")), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM source_chunks WHERE source_id = $1`, src.ID).Scan(&left); err != nil || left != 1 {
+		t.Fatalf("%d chunk(s) stored for a one-chunk source (%v)", left, err)
 	}
 	now = now.Add(59 * time.Minute)
 	r, size, err := s.SourceBlob(ctx, src.ID, src.Secret)
