@@ -23,33 +23,49 @@ import (
 // start and kept in PIER_DATA_DIR; the CLI (Node) trusts it when pointed
 // at it: NODE_EXTRA_CA_CERTS=PIER_DATA_DIR/rendezvous-cert.pem.
 
-// Rendezvous certificate files in PIER_DATA_DIR.
+// Rendezvous certificate files in PIER_DATA_DIR: the key and certificate
+// together (private), and the certificate alone, for clients to trust.
 const (
-	RendezvousCertFile = "rendezvous-cert.pem"
-	rendezvousKeyFile  = "rendezvous-key.pem"
+	rendezvousKeyPairFile = "rendezvous.pem"
+	RendezvousCertFile    = "rendezvous-cert.pem"
 )
 
-// rendezvousTLS loads the rendezvous certificate, making it first if
-// there is none.
+// rendezvousTLS loads the rendezvous key pair, making it first if there is
+// none. Servers sharing PIER_DATA_DIR may start together: the pair is one
+// file, linked into place whole, so the first one made is the one all use
+// and a key never meets another server's certificate.
 func (s *Server) rendezvousTLS() (*tls.Config, error) {
-	certPath := filepath.Join(s.Config.DataDir, RendezvousCertFile)
-	keyPath := filepath.Join(s.Config.DataDir, rendezvousKeyFile)
-	cert, err := tls.LoadX509KeyPair(certPath, keyPath)
+	pairPath := filepath.Join(s.Config.DataDir, rendezvousKeyPairFile)
+	pair, err := os.ReadFile(pairPath)
 	if errors.Is(err, os.ErrNotExist) {
-		if err = makeRendezvousCert(certPath, keyPath); err == nil {
-			cert, err = tls.LoadX509KeyPair(certPath, keyPath)
+		if err = makeRendezvousPair(pairPath); err == nil {
+			pair, err = os.ReadFile(pairPath)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("rendezvous certificate: %w", err)
 	}
+	cert, err := tls.X509KeyPair(pair, pair) // each finds its own blocks
+	if err != nil {
+		return nil, fmt.Errorf("rendezvous certificate %s: %w", pairPath, err)
+	}
+	// The certificate alone, rewritten from the pair on every start (the
+	// same bytes whoever writes them), so it always matches.
+	var certPEM []byte
+	for _, der := range cert.Certificate {
+		certPEM = append(certPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	if err := replaceFile(filepath.Join(s.Config.DataDir, RendezvousCertFile), certPEM, 0o644); err != nil {
+		return nil, fmt.Errorf("rendezvous certificate: %w", err)
+	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
-// makeRendezvousCert writes a self-signed certificate for the names a
-// client may reach this machine by: localhost, its hostname and the
-// addresses of its interfaces.
-func makeRendezvousCert(certPath, keyPath string) error {
+// makeRendezvousPair writes a self-signed certificate, with its key, for
+// the names a client may reach this machine by: localhost, its hostname and
+// the addresses of its interfaces. A pair made meanwhile by another server
+// is kept.
+func makeRendezvousPair(path string) error {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return err
@@ -91,19 +107,51 @@ func makeRendezvousCert(certPath, keyPath string) error {
 	if err != nil {
 		return err
 	}
-	// The key first, so that a crash between the two leaves no certificate
-	// without its key.
-	if err := writePEM(keyPath, "EC PRIVATE KEY", keyDER, 0o600); err != nil {
+	pair := append(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	tmp, err := writeTemp(path, pair, 0o600)
+	if err != nil {
 		return err
 	}
-	return writePEM(certPath, "CERTIFICATE", der, 0o644)
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return nil
 }
 
-// writePEM writes one PEM block to path through a temporary file.
-func writePEM(path, typ string, der []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), mode); err != nil {
+// replaceFile writes data to path through a temporary file and a rename.
+func replaceFile(path string, data []byte, mode os.FileMode) error {
+	tmp, err := writeTemp(path, data, mode)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// writeTemp writes data to a new temporary file beside path, synced.
+func writeTemp(path string, data []byte, mode os.FileMode) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
