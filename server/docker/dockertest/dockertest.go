@@ -7,15 +7,12 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/pier-paas/pier/server/docker"
@@ -72,32 +69,16 @@ func BuildOn(t testing.TB, endpoint, dockerfile string, files map[string]string)
 	}
 	tw.Close()
 
-	c, err := client.NewClientWithOpts(client.WithHost(endpoint), client.WithAPIVersionNegotiation())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	e, err := docker.Connect(ctx, endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer e.Close()
 	tag := fmt.Sprintf("pier-test/%d-%d:latest", os.Getpid(), seq.Add(1))
-	ctx := context.Background()
-	res, err := c.ImageBuild(ctx, &buf, build.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
-	if err != nil {
+	if _, err := e.Build(ctx, &buf, tag, nil); err != nil {
 		t.Fatalf("build %s: %v", tag, err)
-	}
-	defer res.Body.Close()
-	// The build's outcome is in its JSON message stream.
-	dec := json.NewDecoder(res.Body)
-	for {
-		var msg struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&msg); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatalf("build %s: %v", tag, err)
-		}
-		if msg.Error != "" {
-			t.Fatalf("build %s: %s", tag, msg.Error)
-		}
 	}
 	t.Cleanup(func() {
 		c, err := client.NewClientWithOpts(client.WithHost(endpoint), client.WithAPIVersionNegotiation())
