@@ -46,7 +46,9 @@ func TestBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer api.Close()
-	t.Cleanup(func() { api.ImageRemove(context.Background(), tag, image.RemoveOptions{Force: true, PruneChildren: true}) })
+	t.Cleanup(func() {
+		api.ImageRemove(context.Background(), tag, image.RemoveOptions{Force: true, PruneChildren: true})
+	})
 
 	files := map[string]string{
 		"Dockerfile": "FROM scratch\nCOPY hello.txt /hello.txt\nCMD [\"/nothing\"]\n",
