@@ -19,8 +19,9 @@ func (a *API) app(c echo.Context, need postgres.Role) (platform.App, error) {
 	return x, err
 }
 
-// gitBase is this server's own URL as the client reached it.
-func gitBase(c echo.Context) string {
+// selfURL is this server's own URL as the client reached it: the base of
+// git URLs and of the URLs whose secret is their credential.
+func selfURL(c echo.Context) string {
 	return c.Scheme() + "://" + c.Request().Host
 }
 
@@ -36,7 +37,7 @@ func (a *API) writeApps(c echo.Context, u platform.User) error {
 	if err != nil {
 		return err
 	}
-	base := gitBase(c)
+	base := selfURL(c)
 	return writePage(c, p, apps, more, func(x platform.App) string {
 		switch p.Field {
 		case "name":
@@ -84,7 +85,7 @@ func (a *API) createApp(c echo.Context) error {
 		return err
 	}
 	noteAudit(c, x.Name, "created")
-	return c.JSON(http.StatusCreated, a.renderApp(gitBase(c), x))
+	return c.JSON(http.StatusCreated, a.renderApp(selfURL(c), x))
 }
 
 func (a *API) getApp(c echo.Context) error {
@@ -92,7 +93,7 @@ func (a *API) getApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.renderApp(gitBase(c), x))
+	return c.JSON(http.StatusOK, a.renderApp(selfURL(c), x))
 }
 
 func (a *API) updateApp(c echo.Context) error {
@@ -117,7 +118,7 @@ func (a *API) updateApp(c echo.Context) error {
 		return err
 	}
 	noteAudit(c, x.Name, "")
-	return c.JSON(http.StatusOK, a.renderApp(gitBase(c), x))
+	return c.JSON(http.StatusOK, a.renderApp(selfURL(c), x))
 }
 
 func (a *API) deleteApp(c echo.Context) error {
@@ -129,5 +130,5 @@ func (a *API) deleteApp(c echo.Context) error {
 		return err
 	}
 	noteAudit(c, x.Name, "destroyed")
-	return c.JSON(http.StatusOK, a.renderApp(gitBase(c), x))
+	return c.JSON(http.StatusOK, a.renderApp(selfURL(c), x))
 }

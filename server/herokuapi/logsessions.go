@@ -52,7 +52,7 @@ func (a *API) createLogSession(c echo.Context) error {
 	id := a.Logs.Create(logs.Request{App: x.ID.String(), Filter: logs.Filter{Source: body.Source, Dyno: dyno}, Lines: lines, Tail: body.Tail})
 	now := ts(a.Now())
 	return c.JSON(http.StatusCreated, map[string]any{
-		"id": uuid.NewString(), "logplex_url": c.Scheme() + "://" + c.Request().Host + logSessionsPath + id,
+		"id": uuid.NewString(), "logplex_url": selfURL(c) + logSessionsPath + id,
 		"created_at": now, "updated_at": now,
 	})
 }

@@ -139,7 +139,7 @@ func (a *API) createDyno(c echo.Context) error {
 func (a *API) attachURL(c echo.Context, secret string) string {
 	pier := strings.HasPrefix(c.Request().UserAgent(), "pier-cli/")
 	if a.RendezvousPort == "" || pier {
-		return c.Scheme() + "://" + c.Request().Host + attachPath + secret
+		return selfURL(c) + attachPath + secret
 	}
 	host := c.Request().Host
 	if h, _, err := net.SplitHostPort(host); err == nil {

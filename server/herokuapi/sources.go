@@ -34,7 +34,7 @@ func (a *API) createSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	url := c.Scheme() + "://" + c.Request().Host + sourceBlobsPath + src.ID.String() + "/" + src.Secret
+	url := selfURL(c) + sourceBlobsPath + src.ID.String() + "/" + src.Secret
 	return c.JSON(http.StatusCreated, map[string]sourceBlobJSON{"source_blob": {GetURL: url, PutURL: url}})
 }
 
