@@ -114,13 +114,19 @@ func (s *Store) coverDomains(ctx context.Context, e *platform.SNIEndpoint) error
 	return err
 }
 
+// parseUpload checks an uploaded chain and key, and that there is a sealer
+// to store the key with: what adding and updating a certificate share.
+func (s *Store) parseUpload(sealer *secretkey.Sealer, chainPEM, keyPEM string) (platform.Certificate, error) {
+	if sealer == nil {
+		return platform.Certificate{}, errNoSealer
+	}
+	return platform.ParseCertificate(chainPEM, keyPEM, s.now(), systemRoots())
+}
+
 // AddSNIEndpoint checks a PEM certificate chain and private key and gives
 // them to the app under a generated name. The key is stored sealed by sealer.
 func (s *Store) AddSNIEndpoint(ctx context.Context, sealer *secretkey.Sealer, actor platform.User, a platform.App, chainPEM, keyPEM string) (platform.SNIEndpoint, error) {
-	if sealer == nil {
-		return platform.SNIEndpoint{}, errNoSealer
-	}
-	cert, err := platform.ParseCertificate(chainPEM, keyPEM, s.now(), systemRoots())
+	cert, err := s.parseUpload(sealer, chainPEM, keyPEM)
 	if err != nil {
 		return platform.SNIEndpoint{}, err
 	}
@@ -168,10 +174,7 @@ func (s *Store) AddSNIEndpoint(ctx context.Context, sealer *secretkey.Sealer, ac
 // UpdateSNIEndpoint replaces the certificate chain and key of one of the
 // app's certificates, found by id or name.
 func (s *Store) UpdateSNIEndpoint(ctx context.Context, sealer *secretkey.Sealer, actor platform.User, a platform.App, ident, chainPEM, keyPEM string) (platform.SNIEndpoint, error) {
-	if sealer == nil {
-		return platform.SNIEndpoint{}, errNoSealer
-	}
-	cert, err := platform.ParseCertificate(chainPEM, keyPEM, s.now(), systemRoots())
+	cert, err := s.parseUpload(sealer, chainPEM, keyPEM)
 	if err != nil {
 		return platform.SNIEndpoint{}, err
 	}
