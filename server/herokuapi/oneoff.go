@@ -62,8 +62,7 @@ func (p *pendingAttaches) add(d AttachedDyno) string {
 	// Nobody came: end it rather than leave it waiting on stdin.
 	time.AfterFunc(attachWait, func() {
 		if d := p.take(secret); d != nil {
-			d.Kill(context.Background())
-			d.Wait(context.Background())
+			end(d)
 			d.Close()
 		}
 	})
@@ -171,27 +170,18 @@ func (a *API) serveAttach(w http.ResponseWriter, r *http.Request) {
 	defer d.Close()
 	conn, rw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		d.Kill(r.Context())
-		d.Wait(context.Background())
+		end(d)
 		return
 	}
 	defer conn.Close()
 	rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + attach.Upgrade + "\r\n\r\n")
 	rw.Flush()
 	var mu sync.Mutex
-	done := make(chan struct{})
-	go a.pumpStdin(d, rw.Reader, done)
-	outErr := d.Output(attach.FrameWriter{W: conn, Typ: attach.Stdout, Mu: &mu}, attach.FrameWriter{W: conn, Typ: attach.Stderr, Mu: &mu})
-	close(done)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	code, err := d.Wait(ctx)
+	code, err := runAttached(d, func(done <-chan struct{}) { a.pumpStdin(d, rw.Reader, done) },
+		attach.FrameWriter{W: conn, Typ: attach.Stdout, Mu: &mu}, attach.FrameWriter{W: conn, Typ: attach.Stderr, Mu: &mu})
 	mu.Lock()
 	defer mu.Unlock()
-	if err != nil || outErr != nil {
-		if err == nil {
-			err = outErr
-		}
+	if err != nil {
 		a.Logger.Warn("one-off dyno session failed", "err", err)
 		attach.WriteFrame(conn, attach.Error, []byte("The dyno's session broke: "+err.Error()))
 		return
@@ -229,4 +219,27 @@ func abandoned(d AttachedDyno, done <-chan struct{}) {
 	default:
 		d.Kill(context.Background())
 	}
+}
+
+// runAttached runs an attached dyno to its end: its input fed by feed
+// (which stops when done closes), its output to stdout and stderr. It
+// returns the exit status; an error means the session broke.
+func runAttached(d AttachedDyno, feed func(done <-chan struct{}), stdout, stderr io.Writer) (int, error) {
+	done := make(chan struct{})
+	go feed(done)
+	outErr := d.Output(stdout, stderr)
+	close(done)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code, err := d.Wait(ctx)
+	if err == nil {
+		err = outErr
+	}
+	return code, err
+}
+
+// end kills a dyno nobody will attach to and waits for it to go.
+func end(d AttachedDyno) {
+	d.Kill(context.Background())
+	d.Wait(context.Background())
 }

@@ -3,8 +3,6 @@ package herokuapi
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"errors"
 	"io"
 	"net"
 	"strings"
@@ -59,19 +57,12 @@ func (a *API) rendezvous(conn net.Conn) {
 	defer d.Close()
 	_ = conn.SetDeadline(time.Time{})
 	if _, err := io.WriteString(conn, rendezvousHello); err != nil {
-		d.Kill(context.Background())
-		d.Wait(context.Background())
+		end(d)
 		return
 	}
-	done := make(chan struct{})
-	go a.rendezvousStdin(d, br, done)
 	w := &lockedWriter{w: conn}
-	outErr := d.Output(w, w)
-	close(done)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := d.Wait(ctx); err != nil || outErr != nil {
-		a.Logger.Warn("one-off dyno rendezvous failed", "err", errors.Join(err, outErr))
+	if _, err := runAttached(d, func(done <-chan struct{}) { a.rendezvousStdin(d, br, done) }, w, w); err != nil {
+		a.Logger.Warn("one-off dyno rendezvous failed", "err", err)
 	}
 }
 
