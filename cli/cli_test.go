@@ -48,6 +48,7 @@ func TestCLI(t *testing.T) {
 		{"audit", testAudit},
 		{"authorizations", testAuthorizations},
 		{"deploy an image", testDeploy},
+		{"builds", testBuilds},
 		{"hosts", testHosts},
 		{"runtime", testRuntime},
 		{"app from git remote", testGitRemote},

@@ -5,10 +5,13 @@ package server
 
 import (
 	"fmt"
-	"github.com/pier-paas/pier/server/scheduler"
 	"net"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/pier-paas/pier/server/builder"
+	"github.com/pier-paas/pier/server/scheduler"
 )
 
 // Config is `pier server`'s configuration; each field has an environment
@@ -27,6 +30,8 @@ type Config struct {
 	AdminPassword  string // PIER_ADMIN_PASSWORD
 	RateLimit      int    // PIER_RATE_LIMIT: API requests per hour per user
 	LogLevel       string // PIER_LOG_LEVEL: debug, info, warn, error
+	// BuildTimeout is PIER_BUILD_TIMEOUT: a build taking longer fails.
+	BuildTimeout time.Duration
 
 	// Scheduler tunes the reconciler (grace period, crash backoff); zero
 	// fields take the production defaults. Not read from the environment.
@@ -54,7 +59,7 @@ func DefaultDataDir() string {
 func Defaults() Config {
 	return Config{
 		DataDir: DefaultDataDir(), APIAddr: ":5000", RouterAddr: ":8080", RendezvousAddr: ":5001", Domain: "localhost",
-		RateLimit: 4500, LogLevel: "info",
+		RateLimit: 4500, LogLevel: "info", BuildTimeout: builder.DefaultTimeout,
 	}
 }
 

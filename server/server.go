@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pier-paas/pier/server/builder"
 	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/dynos"
 	"github.com/pier-paas/pier/server/herokuapi"
@@ -125,8 +126,12 @@ func (s *Server) APIAddr() string { return s.api.Addr().String() }
 // Serve serves the API until ctx ends.
 func (s *Server) Serve(ctx context.Context) error {
 	api := herokuapi.New(s.store, s.Logger)
+	var builds *builder.Builder
 	if s.engine != nil {
 		api.Images = s.engine
+		builds = &builder.Builder{Store: s.store, Engine: s.engine, Logger: s.Logger, AppURL: s.Config.appURL,
+			Timeout: s.Config.BuildTimeout, MaxSourceBytes: herokuapi.DefaultMaxSourceBytes}
+		api.Builds = builds
 	}
 	api.Hosts = docker.Prober{}
 	s.logs = logs.NewHub(1500)
@@ -174,7 +179,14 @@ func (s *Server) Serve(ctx context.Context) error {
 		loop.Run(watchCtx)
 	}()
 	go s.followAPIEvents(watchCtx)
-	defer func() { stopWatch(); <-loopDone }()
+	buildsDone := make(chan struct{})
+	go func() {
+		defer close(buildsDone)
+		if builds != nil {
+			builds.Run(watchCtx)
+		}
+	}()
+	defer func() { stopWatch(); <-loopDone; <-buildsDone }()
 	if s.rdvLn != nil {
 		defer s.rdvLn.Close()
 	}

@@ -38,6 +38,8 @@ type API struct {
 	// MaxSourceBytes bounds a source tarball PUT to a put_url; zero means
 	// DefaultMaxSourceBytes.
 	MaxSourceBytes int64
+	// Builds runs builds; nil refuses them with a clear error.
+	Builds BuildStarter
 	// Images reads images for deploys; nil refuses deploys with a clear error.
 	Images ImageInspector
 	// Hosts reaches Docker engines added to the pool.
@@ -120,6 +122,9 @@ func (a *API) routes(e *echo.Echo) {
 
 	e.POST("/apps/:app/deploys", a.createDeploy)
 	e.POST("/apps/:app/slugs", a.createSlug)
+	e.GET("/apps/:app/builds", a.listBuilds)
+	e.POST("/apps/:app/builds", a.createBuild)
+	e.GET("/apps/:app/builds/:build", a.getBuild)
 	e.GET("/apps/:app/slugs/:slug", a.getSlug)
 
 	e.GET("/apps/:app/formation", a.listFormation)

@@ -58,7 +58,7 @@ func (a *API) createLogSession(c echo.Context) error {
 }
 
 // serveCapabilityURLs routes the URLs whose secret is their credential
-// (log streams, dyno attachments, source blobs) around the echo stack.
+// (log streams, dyno attachments, source blobs, build output) around the echo stack.
 func (a *API) serveCapabilityURLs(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a.Logs != nil && strings.HasPrefix(r.URL.Path, logSessionsPath) {
@@ -71,6 +71,10 @@ func (a *API) serveCapabilityURLs(next http.Handler) http.Handler {
 		}
 		if strings.HasPrefix(r.URL.Path, sourceBlobsPath) {
 			a.serveSourceBlob(w, r)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, buildOutputPath) {
+			a.serveBuildOutput(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -257,24 +257,41 @@ func (s *Store) Deploy(ctx context.Context, actor platform.User, a platform.App,
 	}
 	var r platform.Release
 	err := s.retry(ctx, func(tx pgx.Tx) error {
-		slug, err := insertSlug(ctx, tx, a, x)
-		if err != nil {
-			return err
-		}
-		d, err := releaseDescription(slug, desc)
+		slug, rel, err := deployIn(ctx, tx, actor, &a, x, desc)
 		if err != nil {
 			return err // rolls the slug back too
 		}
-		if r, err = releaseSlug(ctx, tx, &a, actor, slug.ID, d); err != nil {
-			return err
-		}
-		// Events last: appending one holds the event lock until commit.
-		if err := appendEvent(ctx, tx, &a.ID, a.Name, "slug.create", actor.Email, map[string]any{"slug_id": slug.ID}); err != nil {
-			return err
-		}
-		return releaseEvent(ctx, tx, a, r, actor, map[string]any{"slug_id": slug.ID})
+		r = rel
+		return deployEvents(ctx, tx, actor, a, slug, r, nil)
 	})
 	return r, err
+}
+
+// deployIn records a (normalized) slug and releases it in tx. The caller
+// appends the events with deployEvents, last in its transaction.
+func deployIn(ctx context.Context, tx pgx.Tx, actor platform.User, a *platform.App, x platform.Slug, desc string) (platform.Slug, platform.Release, error) {
+	slug, err := insertSlug(ctx, tx, *a, x)
+	if err != nil {
+		return slug, platform.Release{}, err
+	}
+	d, err := releaseDescription(slug, desc)
+	if err != nil {
+		return slug, platform.Release{}, err
+	}
+	r, err := releaseSlug(ctx, tx, a, actor, slug.ID, d)
+	return slug, r, err
+}
+
+// deployEvents appends a deploy's slug.create and release.create events.
+func deployEvents(ctx context.Context, tx pgx.Tx, actor platform.User, a platform.App, slug platform.Slug, r platform.Release, extra map[string]any) error {
+	if err := appendEvent(ctx, tx, &a.ID, a.Name, "slug.create", actor.Email, map[string]any{"slug_id": slug.ID}); err != nil {
+		return err
+	}
+	data := map[string]any{"slug_id": slug.ID}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return releaseEvent(ctx, tx, a, r, actor, data)
 }
 
 // releaseDescription is desc, or Heroku's "Deploy <commit or slug id>".

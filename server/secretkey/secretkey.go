@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -105,8 +106,9 @@ func load(path string) ([]byte, error) {
 // Sealer encrypts and authenticates small secrets with AES-256-GCM. It is
 // safe for concurrent use.
 type Sealer struct {
-	aead cipher.AEAD
-	id   [8]byte // identifies the key in what it sealed, for a clear error
+	aead   cipher.AEAD
+	id     [8]byte // identifies the key in what it sealed, for a clear error
+	macKey [32]byte
 }
 
 const version = 1
@@ -127,7 +129,19 @@ func NewSealer(key []byte) (*Sealer, error) {
 	s := &Sealer{aead: aead}
 	sum := sha256.Sum256(append([]byte("pier secret key id\x00"), key...))
 	copy(s.id[:], sum[:])
+	s.macKey = sha256.Sum256(append([]byte("pier mac key\x00"), key...))
 	return s, nil
+}
+
+// MAC authenticates msg for purpose under a key derived from the secret
+// key: a capability URL made with it needs no secret stored beside it,
+// and every server sharing the key accepts it.
+func (s *Sealer) MAC(purpose string, msg []byte) []byte {
+	m := hmac.New(sha256.New, s.macKey[:])
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write(msg)
+	return m.Sum(nil)
 }
 
 // ErrWrongKey means a secret was sealed with another key than this Sealer's.

@@ -35,15 +35,9 @@ const maxProcfile = 64 << 10
 // "..", no links pointing out, no devices) and whose files add up to at
 // most limit bytes. Its errors are platform errors fit to show.
 func Inspect(r io.Reader, limit int64) (Info, error) {
-	br := bufio.NewReader(r)
-	var in io.Reader = br
-	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return Info{}, notATarball()
-		}
-		defer zr.Close()
-		in = zr
+	in, err := unzip(r)
+	if err != nil {
+		return Info{}, err
 	}
 	tr := tar.NewReader(in)
 	var info Info
@@ -113,6 +107,19 @@ func Inspect(r io.Reader, limit int64) (Info, error) {
 	}
 	info.Procfile, info.Dockerfile = procfiles[dir], dockerfiles[dir]
 	return info, nil
+}
+
+// unzip reads r through gzip when it starts with gzip's magic number.
+func unzip(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReader(r)
+	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, notATarball()
+		}
+		return zr, nil
+	}
+	return br, nil
 }
 
 func notATarball() error {

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"io"
 	"strings"
 	"testing"
 
@@ -106,4 +107,52 @@ func FuzzInspect(f *testing.F) {
 			t.Fatalf("error of kind %v: %v", platform.KindOf(err), err)
 		}
 	})
+}
+
+func TestRepackStripsTheRoot(t *testing.T) {
+	gh := gzipped(tarball(entry{name: "app-1a2b3c/", typ: tar.TypeDir}, entry{name: "app-1a2b3c/Procfile", body: procfile},
+		entry{name: "app-1a2b3c/bin/", typ: tar.TypeDir}, entry{name: "app-1a2b3c/bin/run", body: "#!/bin/sh\n"},
+		entry{name: "app-1a2b3c/run", typ: tar.TypeLink, link: "app-1a2b3c/bin/run"},
+		entry{name: "app-1a2b3c/sh", typ: tar.TypeSymlink, link: "bin/run"}))
+	info, err := Inspect(bytes.NewReader(gh), 1<<20)
+	if err != nil || info.Root != "app-1a2b3c" {
+		t.Fatalf("inspect: %+v, %v", info, err)
+	}
+	var out bytes.Buffer
+	if err := Repack(bytes.NewReader(gh), info.Root, &out); err != nil {
+		t.Fatal(err)
+	}
+	repacked := out.Bytes()
+	tr := tar.NewReader(bytes.NewReader(repacked))
+	var got []string
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		got = append(got, h.Name+">"+h.Linkname)
+	}
+	want := "Procfile> bin/> bin/run> run>bin/run sh>bin/run"
+	if strings.Join(got, " ") != want {
+		t.Errorf("repacked %q, want %q", strings.Join(got, " "), want)
+	}
+	// The repacked stream is a source Inspect accepts, rooted at the app.
+	if info, err := Inspect(bytes.NewReader(repacked), 1<<20); err != nil || info.Root != "" || string(info.Procfile) != procfile {
+		t.Errorf("repacked source: %+v, %v", info, err)
+	}
+}
+
+func TestRepackRefusesWhatInspectWould(t *testing.T) {
+	for name, b := range map[string][]byte{
+		"traversal":      tarball(entry{name: "../etc/passwd", body: "x"}),
+		"link out":       tarball(entry{name: "a", typ: tar.TypeSymlink, link: "../../etc/passwd"}),
+		"absolute":       tarball(entry{name: "/etc/passwd", body: "x"}),
+		"hard link out":  tarball(entry{name: "a", typ: tar.TypeLink, link: "../x"}),
+		"device":         tarball(entry{name: "null", typ: tar.TypeChar}),
+		"not a tarball!": gzipped([]byte("hello")),
+	} {
+		if err := Repack(bytes.NewReader(b), "", io.Discard); err == nil {
+			t.Errorf("%s: repacked", name)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
 	"github.com/pier-paas/pier/server/docker"
@@ -29,6 +30,31 @@ func RemoveCluster(cluster string) error {
 		err := c.ContainerRemove(ctx, x.ID, container.RemoveOptions{Force: true})
 		if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
 			return err
+		}
+	}
+	return nil
+}
+
+// RemoveImages removes the images whose references match pattern (as
+// `docker images --filter reference=PATTERN`), such as the ones a test's
+// builds tagged. Images still used by a container are left.
+func RemoveImages(pattern string) error {
+	c, err := client.NewClientWithOpts(client.WithHost(docker.DefaultEndpoint()), client.WithAPIVersionNegotiation())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx := context.Background()
+	imgs, err := c.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("reference", pattern))})
+	if err != nil {
+		return err
+	}
+	for _, img := range imgs {
+		for _, tag := range img.RepoTags {
+			_, err := c.ImageRemove(ctx, tag, image.RemoveOptions{PruneChildren: true})
+			if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
+				return err
+			}
 		}
 	}
 	return nil

@@ -1,0 +1,3 @@
+DROP TABLE build_output;
+DROP TABLE builds;
+DROP FUNCTION builds_settle_once();

@@ -1,0 +1,195 @@
+// Package builder turns a source tarball into a release: it fetches and
+// checks the source, builds an image from it on the local Docker engine,
+// reads its process types and releases it, writing Heroku-style output
+// (`-----> Step` lines) that a git push shows live and output_stream_url
+// replays. One build per app runs at a time; a build whose server dies is
+// failed by the next server that looks.
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/pier-paas/pier/server/platform"
+	"github.com/pier-paas/pier/server/postgres"
+)
+
+// Store is the state a build reads and settles.
+type Store interface {
+	OutputStore
+	CreateBuild(ctx context.Context, actor platform.User, a platform.App, b platform.Build) (*postgres.BuildSlot, error)
+	SucceedBuild(ctx context.Context, actor platform.User, a platform.App, buildID uuid.UUID, x platform.Slug, desc string) (platform.Release, error)
+	FailBuild(ctx context.Context, app platform.Ref, buildID uuid.UUID, reason string) error
+	FailAbandonedBuilds(ctx context.Context) (int, error)
+}
+
+// Engine builds images and reads what they run: the local Docker engine.
+type Engine interface {
+	Build(ctx context.Context, buildContext io.Reader, tag string, out io.Writer) (string, error)
+	ReadImage(ctx context.Context, image string) (platform.Image, error)
+}
+
+// DefaultTimeout bounds a build, Heroku's 15 minutes.
+const DefaultTimeout = 15 * time.Minute
+
+// Builder runs builds. Set its fields, then call Run once for its
+// lifetime; Start may be called before Run.
+type Builder struct {
+	Store  Store
+	Engine Engine
+	Logger *slog.Logger
+	// AppURL is where an app answers, shown when a build is released.
+	AppURL func(name string) string
+	// Timeout bounds a build; zero means DefaultTimeout.
+	Timeout time.Duration
+	// MaxSourceBytes bounds a fetched source and what it unpacks to.
+	MaxSourceBytes int64
+	// TempDir holds sources while they build; "" is the system's.
+	TempDir string
+	// SweepEvery is how often pending builds whose server died are
+	// failed; zero means 30 s.
+	SweepEvery time.Duration
+
+	once     sync.Once
+	stopping chan struct{}
+	running  sync.WaitGroup
+}
+
+// Request is one build to run.
+type Request struct {
+	// Open opens the source tarball; the build closes it.
+	Open func(ctx context.Context) (io.ReadCloser, error)
+	// SourceURL is shown as the build's source_blob.url.
+	SourceURL string
+	// Version is the source's version (a commit), shown and used in the
+	// release's description; Checksum ("SHA256:hex"), when set, is checked.
+	Version, Checksum *string
+	Buildpacks        []string
+	// Live, when set, gets the build's output as it is written (a git
+	// push's remote: lines).
+	Live io.Writer
+}
+
+// Result is how a build ended.
+type Result struct {
+	Build   platform.Build
+	Release *platform.Release
+	Err     error // why it failed, fit to show; nil when it succeeded
+}
+
+func (b *Builder) init() {
+	b.once.Do(func() { b.stopping = make(chan struct{}) })
+}
+
+// Start records a pending build and runs it in the background. The
+// returned channel yields its result once it has settled.
+func (b *Builder) Start(ctx context.Context, actor platform.User, app platform.App, req Request) (platform.Build, <-chan Result, error) {
+	b.init()
+	select {
+	case <-b.stopping:
+		return platform.Build{}, nil, errors.New("the server is shutting down")
+	default:
+	}
+	slot, err := b.Store.CreateBuild(ctx, actor, app, platform.Build{SourceURL: req.SourceURL, SourceVersion: req.Version,
+		SourceChecksum: req.Checksum, Buildpacks: req.Buildpacks})
+	if err != nil {
+		return platform.Build{}, nil, err
+	}
+	done := make(chan Result, 1)
+	b.running.Add(1)
+	go func() {
+		defer b.running.Done()
+		done <- b.run(actor, app, slot, req)
+	}()
+	return slot.Build, done, nil
+}
+
+// Run fails the builds other servers abandoned, now and every SweepEvery,
+// until ctx ends; then it stops the builds running here (they fail, and
+// say why) and returns once they have settled.
+func (b *Builder) Run(ctx context.Context) {
+	b.init()
+	every := b.SweepEvery
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := b.Store.FailAbandonedBuilds(ctx); err != nil && ctx.Err() == nil {
+			b.Logger.Warn("could not look for abandoned builds", "err", err)
+		} else if n > 0 {
+			b.Logger.Info("failed builds whose server stopped", "builds", n)
+		}
+		select {
+		case <-ctx.Done():
+			close(b.stopping)
+			b.running.Wait()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// run runs one build to its end and settles it.
+func (b *Builder) run(actor platform.User, app platform.App, slot *postgres.BuildSlot, req Request) Result {
+	defer slot.Close()
+	build := slot.Build
+	out := newOutput(b.Store, build.ID, req.Live, b.Logger)
+	timeout := b.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-b.stopping:
+			cancel(errStopping)
+		case <-ctx.Done():
+		}
+	}()
+	err := slot.WaitForApp(ctx, func() {
+		fmt.Fprintf(out, "-----> Waiting for the build already running for %s to finish\n", app.Name)
+	})
+	var rel *platform.Release
+	if err == nil {
+		tctx, tcancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("the build took longer than %s and was stopped", timeout))
+		var r platform.Release
+		r, err = b.build(tctx, actor, app, build, req, out)
+		if err == nil {
+			rel = &r
+		} else if tctx.Err() != nil {
+			err = context.Cause(tctx)
+		}
+		tcancel()
+	} else if ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
+	if err != nil {
+		msg := err.Error()
+		fmt.Fprintf(out, "\n !     %s\n !     Build failed.\n", msg)
+		out.Close()
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		if ferr := b.Store.FailBuild(sctx, platform.Ref{ID: app.ID, Name: app.Name}, build.ID, msg); ferr != nil {
+			b.Logger.Error("could not record a failed build", "build", build.ID, "err", ferr)
+		}
+		build.Status, build.Failure = platform.BuildFailed, &msg
+		if platform.KindOf(err) == platform.KindInternal && !errors.Is(err, errStopping) {
+			b.Logger.Warn("build failed", "app", app.Name, "build", build.ID, "err", err)
+		}
+		return Result{Build: build, Err: errors.New(msg)}
+	}
+	out.Close()
+	build.Status, build.ReleaseID = platform.BuildSucceeded, &rel.ID
+	return Result{Build: build, Release: rel}
+}
+
+var errStopping = errors.New("the Pier server stopped during the build: start it again")
