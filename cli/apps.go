@@ -64,7 +64,9 @@ func appsCommands() []*cli.Command {
 		{
 			Name: "apps:create", Aliases: []string{"create"}, Category: "apps",
 			Usage: "create an app (with a generated name when NAME is left out)", ArgsUsage: "[NAME]",
-			Flags:  []cli.Flag{jsonFlag()},
+			Description: "Inside a git work tree, also adds a git remote for the app (pier, unless --remote names another), unless one of that name exists.",
+			Flags: []cli.Flag{jsonFlag(),
+				&cli.StringFlag{Name: "remote", Aliases: []string{"r"}, Value: "pier", Usage: "the git remote to add inside a git work tree"}},
 			Action: createApp,
 		},
 		{
@@ -108,10 +110,17 @@ func createApp(c *cli.Context) error {
 		what, suffix = "Creating app", func() string { return appLabel(a.Name) }
 	}
 	printed, err := submit(c, what, func() ([]byte, error) { return cl.post(c.Context, "/apps", body, &a) }, suffix)
-	if err != nil || printed {
+	if err != nil {
 		return err
 	}
+	added := addGitRemote(c.String("remote"), a.GitURL)
+	if printed {
+		return nil
+	}
 	fmt.Fprintf(c.App.Writer, "%s | %s\n", a.WebURL, a.GitURL)
+	if added {
+		fmt.Fprintf(c.App.Writer, "Git remote %s added\n", c.String("remote"))
+	}
 	return nil
 }
 

@@ -49,6 +49,7 @@ func TestCLI(t *testing.T) {
 		{"authorizations", testAuthorizations},
 		{"deploy an image", testDeploy},
 		{"builds", testBuilds},
+		{"git push", testGitPush},
 		{"hosts", testHosts},
 		{"runtime", testRuntime},
 		{"app from git remote", testGitRemote},

@@ -133,6 +133,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			Timeout: s.Config.BuildTimeout, MaxSourceBytes: herokuapi.DefaultMaxSourceBytes}
 		api.Builds = builds
 	}
+	api.Git = s.newGit(api)
 	api.Hosts = docker.Prober{}
 	s.logs = logs.NewHub(1500)
 	api.Logs = &logs.Sessions{Hub: s.logs}

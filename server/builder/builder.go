@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,7 +25,7 @@ import (
 type Store interface {
 	OutputStore
 	CreateBuild(ctx context.Context, actor platform.User, a platform.App, b platform.Build) (*postgres.BuildSlot, error)
-	SucceedBuild(ctx context.Context, actor platform.User, a platform.App, buildID uuid.UUID, x platform.Slug, desc string) (platform.Release, error)
+	SucceedBuild(ctx context.Context, actor platform.User, a platform.App, buildID uuid.UUID, x platform.Slug, desc string, ref *platform.RefUpdate) (platform.Release, error)
 	FailBuild(ctx context.Context, app platform.Ref, buildID uuid.UUID, reason string) error
 	FailAbandonedBuilds(ctx context.Context) (int, error)
 }
@@ -74,13 +75,19 @@ type Request struct {
 	// Live, when set, gets the build's output as it is written (a git
 	// push's remote: lines).
 	Live io.Writer
+	// Ref, for a push, is the branch the build moves when it is released.
+	Ref *platform.RefUpdate
+	// Check, when set, runs once the app's earlier builds have ended and
+	// before this one fetches its source: an error fails the build (a
+	// push whose branch moved while it waited).
+	Check func(ctx context.Context) error
 }
 
 // Result is how a build ended.
 type Result struct {
 	Build   platform.Build
 	Release *platform.Release
-	Err     error // why it failed, fit to show; nil when it succeeded
+	Err     error // why it failed (its message is the build's failure); nil when it succeeded
 }
 
 func (b *Builder) init() {
@@ -174,7 +181,7 @@ func (b *Builder) run(actor platform.User, app platform.App, slot *postgres.Buil
 	}
 	if err != nil {
 		msg := err.Error()
-		fmt.Fprintf(out, "\n !     %s\n !     Build failed.\n", msg)
+		fmt.Fprintf(out, "\n !     %s\n !     Build failed.\n", strings.ReplaceAll(strings.TrimSpace(msg), "\n", "\n !     "))
 		out.Close()
 		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer scancel()
@@ -185,7 +192,7 @@ func (b *Builder) run(actor platform.User, app platform.App, slot *postgres.Buil
 		if platform.KindOf(err) == platform.KindInternal && !errors.Is(err, errStopping) {
 			b.Logger.Warn("build failed", "app", app.Name, "build", build.ID, "err", err)
 		}
-		return Result{Build: build, Err: errors.New(msg)}
+		return Result{Build: build, Err: err}
 	}
 	out.Close()
 	build.Status, build.ReleaseID = platform.BuildSucceeded, &rel.ID

@@ -20,6 +20,11 @@ import (
 // build runs a build's steps, writing their output to out, and releases
 // what it built.
 func (b *Builder) build(ctx context.Context, actor platform.User, app platform.App, build platform.Build, req Request, out io.Writer) (platform.Release, error) {
+	if req.Check != nil {
+		if err := req.Check(ctx); err != nil {
+			return platform.Release{}, err
+		}
+	}
 	src, size, err := b.fetch(ctx, req)
 	if err != nil {
 		return platform.Release{}, err
@@ -59,7 +64,7 @@ func (b *Builder) build(ctx context.Context, actor platform.User, app platform.A
 	}
 	slug := platform.Slug{Image: image, ProcessTypes: types, Checksum: &id, Commit: req.Version}
 	fmt.Fprint(out, "-----> Launching...")
-	rel, err := b.Store.SucceedBuild(ctx, actor, app, build.ID, slug, "")
+	rel, err := b.Store.SucceedBuild(ctx, actor, app, build.ID, slug, "", req.Ref)
 	if err != nil {
 		fmt.Fprintln(out)
 		return rel, err

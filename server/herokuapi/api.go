@@ -40,6 +40,8 @@ type API struct {
 	MaxSourceBytes int64
 	// Builds runs builds; nil refuses them with a clear error.
 	Builds BuildStarter
+	// Git serves git pushes (/APP.git/...); nil answers them 404.
+	Git http.Handler
 	// Images reads images for deploys; nil refuses deploys with a clear error.
 	Images ImageInspector
 	// Hosts reaches Docker engines added to the pool.

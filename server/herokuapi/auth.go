@@ -77,6 +77,13 @@ func authenticated(c echo.Context, next echo.HandlerFunc, t platform.Token) erro
 	return next(c)
 }
 
+// TokenUser finds the user whose API token secret is, for what
+// authenticates outside the API's middleware (git pushes).
+func (a *API) TokenUser(r *http.Request, secret string) (platform.User, error) {
+	t, err := a.lookupToken(r, secret)
+	return t.User, err
+}
+
 // lookupToken checks a presented secret; only the token shape can match.
 func (a *API) lookupToken(r *http.Request, secret string) (platform.Token, error) {
 	if len(secret) > 512 || !strings.HasPrefix(secret, postgres.TokenPrefix) {

@@ -58,7 +58,8 @@ func (a *API) createLogSession(c echo.Context) error {
 }
 
 // serveCapabilityURLs routes the URLs whose secret is their credential
-// (log streams, dyno attachments, source blobs, build output) around the echo stack.
+// (log streams, dyno attachments, source blobs, build output) and git's
+// (which authenticates its own way) around the echo stack.
 func (a *API) serveCapabilityURLs(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a.Logs != nil && strings.HasPrefix(r.URL.Path, logSessionsPath) {
@@ -75,6 +76,10 @@ func (a *API) serveCapabilityURLs(next http.Handler) http.Handler {
 		}
 		if strings.HasPrefix(r.URL.Path, buildOutputPath) {
 			a.serveBuildOutput(w, r)
+			return
+		}
+		if first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); a.Git != nil && strings.HasSuffix(first, ".git") {
+			a.Git.ServeHTTP(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)

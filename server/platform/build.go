@@ -36,3 +36,11 @@ const (
 
 // ErrBuildNotFound is an unknown build id.
 var ErrBuildNotFound = NotFound("build", "Couldn't find that build.")
+
+// RefUpdate moves an app's git branch (Name, e.g. refs/heads/main) from
+// Old (all zero: the branch is new) to New, when the build of New is
+// released.
+type RefUpdate struct {
+	Name     string
+	Old, New [20]byte
+}

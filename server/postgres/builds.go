@@ -125,8 +125,9 @@ func (b *BuildSlot) Close() {
 }
 
 // SucceedBuild settles a build: its slug and a release of it, with the
-// app's current config, in one transaction with the build's new status.
-func (s *Store) SucceedBuild(ctx context.Context, actor platform.User, a platform.App, buildID uuid.UUID, x platform.Slug, desc string) (platform.Release, error) {
+// app's current config, in one transaction with the build's new status
+// and, for a push, the branch it moves.
+func (s *Store) SucceedBuild(ctx context.Context, actor platform.User, a platform.App, buildID uuid.UUID, x platform.Slug, desc string, ref *platform.RefUpdate) (platform.Release, error) {
 	if err := normalizeSlug(&x); err != nil {
 		return platform.Release{}, err
 	}
@@ -144,6 +145,11 @@ func (s *Store) SucceedBuild(ctx context.Context, actor platform.User, a platfor
 		}
 		if tag.RowsAffected() == 0 {
 			return platform.Conflict("The build had already ended (Pier restarted during it?); nothing was released.")
+		}
+		if ref != nil {
+			if err := moveRef(ctx, tx, a.ID, *ref); err != nil {
+				return err
+			}
 		}
 		if err := deployEvents(ctx, tx, actor, a, slug, r, map[string]any{"build_id": buildID}); err != nil {
 			return err

@@ -66,7 +66,7 @@ func TestBuildSlots(t *testing.T) {
 	}
 	// The second settles once, with a release of its slug.
 	img := "sha256:" + strings.Repeat("a", 64)
-	r, err := s.SucceedBuild(ctx, u, app, second.Build.ID, platform.Slug{Image: "pier-build/shop:1", ProcessTypes: map[string]string{"web": "serve"}, Checksum: &img}, "")
+	r, err := s.SucceedBuild(ctx, u, app, second.Build.ID, platform.Slug{Image: "pier-build/shop:1", ProcessTypes: map[string]string{"web": "serve"}, Checksum: &img}, "", nil)
 	if err != nil || r.Version != 2 {
 		t.Fatalf("succeed: v%d, %v", r.Version, err)
 	}
@@ -77,7 +77,7 @@ func TestBuildSlots(t *testing.T) {
 	if err != nil || b.Status != platform.BuildSucceeded || b.ReleaseID == nil || *b.ReleaseID != r.ID || b.SlugID == nil {
 		t.Fatalf("settled build: %+v, %v", b, err)
 	}
-	if _, err := s.SucceedBuild(ctx, u, app, first.Build.ID, platform.Slug{Image: "x"}, ""); platform.KindOf(err) != platform.KindConflict {
+	if _, err := s.SucceedBuild(ctx, u, app, first.Build.ID, platform.Slug{Image: "x"}, "", nil); platform.KindOf(err) != platform.KindConflict {
 		t.Fatalf("releasing a failed build: %v", err)
 	}
 	second.Close()

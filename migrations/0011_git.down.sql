@@ -1,0 +1,2 @@
+DROP TABLE git_refs;
+DROP TABLE git_objects;
