@@ -6,7 +6,7 @@ BIN     := bin/pier
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/pier-paas/pier/cli.Version=$(VERSION)
 
-.PHONY: all build run deps test test-short fuzz bench bench-runtime lint clean
+.PHONY: all build run deps test test-short fuzz bench bench-runtime bench-builds lint clean
 
 all: build
 
@@ -42,6 +42,11 @@ bench: build
 # (apt-get install nginx).
 bench-runtime: build
 	$(GO) run ./bench/runtime
+
+# git push → serving for a small Dockerfile app, first and warm pushes,
+# split into receive, build, release and healthy. Needs Docker and git.
+bench-builds: build
+	$(GO) run ./bench/builds
 
 clean:
 	rm -rf bin
