@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/platform"
 	"github.com/pier-paas/pier/server/postgres"
 )
@@ -26,7 +27,9 @@ type Store interface {
 	OutputStore
 	CreateBuild(ctx context.Context, actor platform.User, a platform.App, b platform.Build) (*postgres.BuildSlot, error)
 	SucceedBuild(ctx context.Context, actor platform.User, a platform.App, buildID uuid.UUID, x platform.Slug, desc string, ref *platform.RefUpdate) (platform.Release, error)
+	FailReleasePhase(ctx context.Context, actor platform.User, a platform.App, buildID uuid.UUID, x platform.Slug, desc, reason string) (platform.Release, error)
 	FailBuild(ctx context.Context, app platform.Ref, buildID uuid.UUID, reason string) error
+	ConfigVars(ctx context.Context, a platform.App) (map[string]string, error)
 	FailAbandonedBuilds(ctx context.Context) (int, error)
 }
 
@@ -34,6 +37,9 @@ type Store interface {
 type Engine interface {
 	Build(ctx context.Context, buildContext io.Reader, tag string, out io.Writer) (string, error)
 	ReadImage(ctx context.Context, image string) (platform.Image, error)
+	// RunAttached runs a container and hands over its output and exit
+	// status: the release phase.
+	RunAttached(ctx context.Context, s docker.RunSpec) (*docker.Session, error)
 }
 
 // DefaultTimeout bounds a build, Heroku's 15 minutes.

@@ -278,3 +278,57 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// A release process type runs once, in the new image with the app's
+// config, before the release is made, its output in the build's; it is
+// not a dyno type. When it fails, the release is recorded failed and the
+// one before it stays current.
+func TestReleasePhase(t *testing.T) {
+	w := newWorld(t)
+	greeting := "hello from config"
+	if _, err := w.store.UpdateConfigVars(context.Background(), w.user, w.app, map[string]*string{"GREETING": &greeting}); err != nil {
+		t.Fatal(err)
+	}
+	procfile := "web: /bin/busybox httpd -f -p $PORT -h /www\nrelease: /bin/busybox sh -c 'echo migrating: $GREETING on $DYNO'\n"
+	res, live := w.build(source(t, map[string]string{"Dockerfile": webApp, "index.html": "x", "Procfile": procfile}, true))
+	if res.Err != nil || res.Release == nil || res.Release.Version != 3 {
+		t.Fatalf("build: %+v\n%s", res, live)
+	}
+	contains := func(s string, wants ...string) {
+		t.Helper()
+		for _, want := range wants {
+			if !strings.Contains(s, want) {
+				t.Errorf("output lacks %q:\n%s", want, s)
+			}
+		}
+	}
+	contains(live, "-----> Running release command: /bin/busybox sh -c", "       migrating: hello from config on release.1", "-----> Launching... done, v3")
+	fs, err := w.store.Formation(context.Background(), w.app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if f.Type == "release" {
+			t.Errorf("release became a dyno type: %+v", f)
+		}
+	}
+
+	procfile = "web: /bin/busybox httpd -f -p $PORT -h /www\nrelease: /bin/busybox sh -c 'echo migration failed >&2; exit 3'\n"
+	res, live = w.build(source(t, map[string]string{"Dockerfile": webApp, "index.html": "y", "Procfile": procfile}, true))
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "exited with status 3: v4 is marked failed") {
+		t.Fatalf("failing release phase: %v\n%s", res.Err, live)
+	}
+	contains(live, "       migration failed")
+	r4, err := w.store.Release(context.Background(), w.app, "4")
+	if err != nil || r4.Status != platform.ReleaseFailed || r4.Current {
+		t.Errorf("v4: %+v, %v", r4, err)
+	}
+	r3, err := w.store.Release(context.Background(), w.app, "3")
+	if err != nil || !r3.Current {
+		t.Errorf("v3 should still be current: %+v, %v", r3, err)
+	}
+	b, err := w.store.Build(context.Background(), w.app, res.Build.ID.String())
+	if err != nil || b.Status != platform.BuildFailed || b.ReleaseID == nil || *b.ReleaseID != r4.ID {
+		t.Errorf("build of a failed release phase: %+v, %v", b, err)
+	}
+}

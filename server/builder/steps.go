@@ -63,6 +63,19 @@ func (b *Builder) build(ctx context.Context, actor platform.User, app platform.A
 		fmt.Fprintf(out, "       No Procfile; the image's command runs as -> %s\n", strings.Join(slices.Sorted(maps.Keys(types)), ", "))
 	}
 	slug := platform.Slug{Image: image, ProcessTypes: types, Checksum: &id, Commit: req.Version}
+	if command, ok := types["release"]; ok {
+		if err := b.releasePhase(ctx, app, build, id, command, out); err != nil {
+			var exit *exitError
+			if !errors.As(err, &exit) {
+				return platform.Release{}, err
+			}
+			rel, serr := b.Store.FailReleasePhase(ctx, actor, app, build.ID, slug, "", exit.Error())
+			if serr != nil {
+				return rel, serr
+			}
+			return rel, platform.Invalid("The release command exited with status %d: v%d is marked failed and the release before it keeps serving.", exit.code, rel.Version)
+		}
+	}
 	fmt.Fprint(out, "-----> Launching...")
 	rel, err := b.Store.SucceedBuild(ctx, actor, app, build.ID, slug, "", req.Ref)
 	if err != nil {

@@ -128,8 +128,23 @@ func (b *BuildSlot) Close() {
 // app's current config, in one transaction with the build's new status
 // and, for a push, the branch it moves.
 func (s *Store) SucceedBuild(ctx context.Context, actor platform.User, a platform.App, buildID uuid.UUID, x platform.Slug, desc string, ref *platform.RefUpdate) (platform.Release, error) {
+	return s.settleBuild(ctx, actor, a, buildID, x, desc, ref, nil)
+}
+
+// FailReleasePhase settles a build whose release command failed: its
+// release is recorded, failed from the start, so the one before keeps
+// serving; the build fails with reason and no branch moves.
+func (s *Store) FailReleasePhase(ctx context.Context, actor platform.User, a platform.App, buildID uuid.UUID, x platform.Slug, desc, reason string) (platform.Release, error) {
+	return s.settleBuild(ctx, actor, a, buildID, x, desc, nil, &reason)
+}
+
+func (s *Store) settleBuild(ctx context.Context, actor platform.User, a platform.App, buildID uuid.UUID, x platform.Slug, desc string, ref *platform.RefUpdate, failure *string) (platform.Release, error) {
 	if err := normalizeSlug(&x); err != nil {
 		return platform.Release{}, err
+	}
+	status := platform.BuildSucceeded
+	if failure != nil {
+		status = platform.BuildFailed
 	}
 	var r platform.Release
 	err := s.retry(ctx, func(tx pgx.Tx) error {
@@ -138,8 +153,14 @@ func (s *Store) SucceedBuild(ctx context.Context, actor platform.User, a platfor
 			return err
 		}
 		r = rel
-		tag, err := tx.Exec(ctx, `UPDATE builds SET status = 'succeeded', slug_id = $2, release_id = $3, updated_at = now()
-			WHERE id = $1 AND status = 'pending'`, buildID, slug.ID, r.ID)
+		if failure != nil {
+			if _, err := tx.Exec(ctx, `UPDATE releases SET status = 'failed', updated_at = now() WHERE id = $1`, r.ID); err != nil {
+				return fmt.Errorf("fail release: %w", err)
+			}
+			r.Status, r.Current = platform.ReleaseFailed, false
+		}
+		tag, err := tx.Exec(ctx, `UPDATE builds SET status = $4, slug_id = $2, release_id = $3, failure = $5, updated_at = now()
+			WHERE id = $1 AND status = 'pending'`, buildID, slug.ID, r.ID, status, failure)
 		if err != nil {
 			return fmt.Errorf("settle build: %w", err)
 		}
@@ -153,6 +174,13 @@ func (s *Store) SucceedBuild(ctx context.Context, actor platform.User, a platfor
 		}
 		if err := deployEvents(ctx, tx, actor, a, slug, r, map[string]any{"build_id": buildID}); err != nil {
 			return err
+		}
+		if failure != nil {
+			if err := appendEvent(ctx, tx, &a.ID, a.Name, "release.fail", "pier",
+				map[string]any{"release_id": r.ID, "version": r.Version, "reason": *failure}); err != nil {
+				return err
+			}
+			return appendEvent(ctx, tx, &a.ID, a.Name, "build.fail", actor.Email, map[string]any{"build_id": buildID, "reason": *failure})
 		}
 		return appendEvent(ctx, tx, &a.ID, a.Name, "build.succeed", actor.Email, map[string]any{"build_id": buildID, "release_id": r.ID})
 	})

@@ -93,7 +93,7 @@ func (s *Store) UpdateFormation(ctx context.Context, actor platform.User, a plat
 // existing quantities carry over and types the slug lacks are removed.
 func syncFormation(ctx context.Context, tx pgx.Tx, a platform.App, slugID uuid.UUID, first bool) error {
 	_, err := tx.Exec(ctx, `
-		WITH pt AS (SELECT key AS type, value AS command FROM slugs, jsonb_each_text(process_types) WHERE id = $2),
+		WITH pt AS (SELECT key AS type, value AS command FROM slugs, jsonb_each_text(process_types) WHERE id = $2 AND key <> 'release'),
 		del AS (DELETE FROM formations f WHERE f.app_id = $1 AND f.type NOT IN (SELECT type FROM pt))
 		INSERT INTO formations (id, app_id, type, command, quantity)
 		SELECT gen_random_uuid(), $1, pt.type, pt.command, CASE WHEN pt.type = 'web' AND $3 THEN 1 ELSE 0 END FROM pt
