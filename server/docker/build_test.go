@@ -18,7 +18,7 @@ import (
 )
 
 // tarOf packs files into a build context.
-func tarOf(t *testing.T, files map[string]string) *bytes.Buffer {
+func tarOf(t testing.TB, files map[string]string) *bytes.Buffer {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
