@@ -25,10 +25,7 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	// A short path under /tmp keeps the database's unix socket path within
-	// 107 bytes; the embedded PostgreSQL runs as the postgres user when we are
-	// root, so the directory must be traversable by it.
-	dir, err := os.MkdirTemp("/tmp", "pierbench-")
+	dir, err := pierserver.TempDataDir("pierbench-")
 	if err != nil {
 		return err
 	}
@@ -39,9 +36,6 @@ func run(ctx context.Context, o options) (err error) {
 		}
 		os.RemoveAll(dir)
 	}()
-	if err := os.Chmod(dir, 0o711); err != nil {
-		return err
-	}
 	addr, err := machine.FreeAddr()
 	if err != nil {
 		return err

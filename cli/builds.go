@@ -59,14 +59,7 @@ func buildsCommands() []*cli.Command {
 }
 
 func listBuilds(c *cli.Context) error {
-	if err := checkArgs(c, 0, 0); err != nil {
-		return err
-	}
-	n := c.Int("num")
-	if n < 1 || n > 1000 {
-		return errors.New("--num must be from 1 to 1000")
-	}
-	cl, app, err := appClient(c)
+	cl, app, n, err := newestClient(c)
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,20 @@ func releasesCommands() []*cli.Command {
 	}
 }
 
+// newestClient prepares a command listing an app's newest N things
+// (releases, builds): no arguments, --num from 1 to 1000.
+func newestClient(c *cli.Context) (*client, string, int, error) {
+	if err := checkArgs(c, 0, 0); err != nil {
+		return nil, "", 0, err
+	}
+	n := c.Int("num")
+	if n < 1 || n > 1000 {
+		return nil, "", 0, errors.New("--num must be from 1 to 1000")
+	}
+	cl, app, err := appClient(c)
+	return cl, app, n, err
+}
+
 // releaseRange asks for the n newest releases.
 func releaseRange(n int) string { return fmt.Sprintf("version ..; max=%d, order=desc", n) }
 
@@ -60,14 +74,7 @@ func releaseArg(s string) string {
 }
 
 func listReleases(c *cli.Context) error {
-	if err := checkArgs(c, 0, 0); err != nil {
-		return err
-	}
-	n := c.Int("num")
-	if n < 1 || n > 1000 {
-		return errors.New("--num must be from 1 to 1000")
-	}
-	cl, app, err := appClient(c)
+	cl, app, n, err := newestClient(c)
 	if err != nil {
 		return err
 	}

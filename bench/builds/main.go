@@ -71,16 +71,11 @@ func run(ctx context.Context, binFlag string, pushes int) (err error) {
 	if err != nil {
 		return fmt.Errorf("the app needs Debian's busybox-static (apt-get install busybox-static): %w", err)
 	}
-	// A short path under /tmp keeps the database's unix socket path short;
-	// 0711 lets the postgres user, which runs it for a root Pier, through.
-	dir, err := os.MkdirTemp("/tmp", "pierbb-")
+	dir, err := pierserver.TempDataDir("pierbb-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if err := os.Chmod(dir, 0o711); err != nil {
-		return err
-	}
 	apiAddr, err := machine.FreeAddr()
 	if err != nil {
 		return err

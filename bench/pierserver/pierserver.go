@@ -211,3 +211,19 @@ func (p *Proc) PID() int { return p.cmd.Process.Pid }
 
 // LogPath is the current (or last) run's log file.
 func (p *Proc) LogPath() string { return p.log }
+
+// TempDataDir makes a data directory for a server under /tmp: a short path
+// keeps the embedded database's unix socket path within 107 bytes, and
+// 0711 lets the postgres user, which runs the database for a root Pier,
+// through. The caller removes it.
+func TempDataDir(prefix string) (string, error) {
+	dir, err := os.MkdirTemp("/tmp", prefix)
+	if err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dir, 0o711); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
+}

@@ -39,17 +39,11 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	defer dk.Close()
-	// A short path under /tmp keeps the embedded database's unix socket
-	// path within 107 bytes; PostgreSQL runs as the postgres user when we
-	// are root, so the directory must be traversable by it (0711).
-	dir, err := os.MkdirTemp("/tmp", "pierrt-")
+	dir, err := pierserver.TempDataDir("pierrt-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if err := os.Chmod(dir, 0o711); err != nil {
-		return err
-	}
 
 	// Names carry our pid, so runs (and other users of this engine) never
 	// touch each other's apps, containers or images.
