@@ -123,7 +123,7 @@ func (b *Builder) fetch(ctx context.Context, req Request) (*os.File, int64, erro
 		err = &platform.SourceTooLarge{Limit: b.maxSource()}
 	}
 	if err == nil && req.Checksum != nil && *req.Checksum != "" {
-		want, _ := strings.CutPrefix(strings.ToLower(*req.Checksum), "sha256:")
+		want, _ := platform.SourceChecksum(*req.Checksum)
 		if got := hex.EncodeToString(h.Sum(nil)); got != want {
 			err = platform.Invalid("The source's SHA256 checksum is %s, not %s as source_blob.checksum says: upload it again.", got, want)
 		}
@@ -148,7 +148,7 @@ func (b *Builder) maxSource() int64 {
 	if b.MaxSourceBytes > 0 {
 		return b.MaxSourceBytes
 	}
-	return 512 << 20
+	return platform.DefaultMaxSourceBytes
 }
 
 func humanBytes(n int64) string {

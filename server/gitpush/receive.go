@@ -269,7 +269,7 @@ func (h *Handler) maxPush() int64 {
 	if h.MaxPushBytes > 0 {
 		return h.MaxPushBytes
 	}
-	return 512 << 20
+	return platform.DefaultMaxSourceBytes
 }
 
 // unpack stores a packfile's objects in the app's repository, resolving

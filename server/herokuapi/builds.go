@@ -105,8 +105,7 @@ func (a *API) createBuild(c echo.Context) error {
 		return invalidParams("source_blob.version is too long (at most 256 characters).")
 	}
 	if sum := body.SourceBlob.Checksum; sum != nil && *sum != "" {
-		hexSum, ok := strings.CutPrefix(strings.ToLower(*sum), "sha256:")
-		if _, err := hex.DecodeString(hexSum); !ok || err != nil || len(hexSum) != 64 {
+		if _, ok := platform.SourceChecksum(*sum); !ok {
 			return invalidParams("source_blob.checksum must be SHA256: and 64 hex digits, or be left out.")
 		}
 	}
@@ -247,7 +246,7 @@ func (a *API) serveBuildOutput(w http.ResponseWriter, r *http.Request) {
 		chunks, status, err := a.Store.BuildOutput(ctx, id, seq)
 		if err != nil {
 			if !started {
-				a.writeStreamError(w, err)
+				a.readFailed(w, err, "The build's output could not be read.")
 			}
 			return
 		}
@@ -274,13 +273,4 @@ func (a *API) serveBuildOutput(w http.ResponseWriter, r *http.Request) {
 		case <-time.After(followEvery):
 		}
 	}
-}
-
-func (a *API) writeStreamError(w http.ResponseWriter, err error) {
-	if platform.KindOf(err) == platform.KindNotFound {
-		writeErrorJSON(w, http.StatusNotFound, "not_found", err.Error())
-		return
-	}
-	a.Logger.Error("build output failed", "err", err)
-	writeErrorJSON(w, http.StatusInternalServerError, "internal_server_error", "The build's output could not be read.")
 }

@@ -20,7 +20,7 @@ import (
 const sourceBlobsPath = "/source-blobs/"
 
 // DefaultMaxSourceBytes bounds a source tarball.
-const DefaultMaxSourceBytes = 512 << 20
+const DefaultMaxSourceBytes = platform.DefaultMaxSourceBytes
 
 type sourceBlobJSON struct {
 	GetURL string `json:"get_url"`
@@ -89,12 +89,7 @@ func (a *API) putSourceBlob(w http.ResponseWriter, r *http.Request, id uuid.UUID
 func (a *API) getSourceBlob(w http.ResponseWriter, r *http.Request, id uuid.UUID, secret string) {
 	rd, size, err := a.Store.SourceBlob(r.Context(), id, secret)
 	if err != nil {
-		if platform.KindOf(err) == platform.KindNotFound {
-			writeErrorJSON(w, http.StatusNotFound, "not_found", err.Error())
-			return
-		}
-		a.Logger.Error("source download failed", "source", id, "err", err)
-		writeErrorJSON(w, http.StatusInternalServerError, "internal_server_error", "The source could not be read.")
+		a.readFailed(w, err, "The source could not be read.")
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
@@ -105,6 +100,18 @@ func (a *API) getSourceBlob(w http.ResponseWriter, r *http.Request, id uuid.UUID
 	if _, err := io.Copy(w, rd); err != nil && r.Context().Err() == nil {
 		a.Logger.Warn("source download broke off", "source", id, "err", err)
 	}
+}
+
+// readFailed answers a capability URL whose content could not be read:
+// 404 with the reason when it is unknown, else 500 with msg (the cause is
+// logged, not shown).
+func (a *API) readFailed(w http.ResponseWriter, err error, msg string) {
+	if platform.KindOf(err) == platform.KindNotFound {
+		writeErrorJSON(w, http.StatusNotFound, "not_found", err.Error())
+		return
+	}
+	a.Logger.Error("capability URL read failed", "err", err)
+	writeErrorJSON(w, http.StatusInternalServerError, "internal_server_error", msg)
 }
 
 // stallGuard moves the connection's read deadline forward before each

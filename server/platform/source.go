@@ -1,7 +1,9 @@
 package platform
 
 import (
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,4 +32,18 @@ type SourceTooLarge struct{ Limit int64 }
 
 func (e *SourceTooLarge) Error() string {
 	return fmt.Sprintf("The source is larger than %d MB, the most Pier accepts: leave build artefacts and dependencies out of it.", e.Limit>>20)
+}
+
+// DefaultMaxSourceBytes bounds a source tarball, a fetched source and a
+// git push's packfile, unless configured otherwise.
+const DefaultMaxSourceBytes = 512 << 20
+
+// SourceChecksum reads a source_blob.checksum, Heroku's "SHA256:" and 64
+// hex digits (any case), as lower-case hex.
+func SourceChecksum(s string) (string, bool) {
+	sum, ok := strings.CutPrefix(strings.ToLower(s), "sha256:")
+	if _, err := hex.DecodeString(sum); !ok || err != nil || len(sum) != 64 {
+		return "", false
+	}
+	return sum, true
 }
