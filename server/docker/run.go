@@ -103,14 +103,20 @@ func (e *Engine) create(ctx context.Context, s RunSpec, addrs *addresses, ip net
 		cfg.OpenStdin, cfg.StdinOnce, cfg.AttachStdin, cfg.AttachStdout, cfg.AttachStderr = true, true, true, true, true
 	}
 	if s.Command != "" {
-		own, err := e.ownCommand(ctx, s.Image)
+		own, launcher, err := e.ownCommand(ctx, s.Image)
 		if err != nil {
 			return "", err
 		}
-		// The image's own command (what deploys record as web when there is
-		// no Procfile) runs as the image would, without a shell: images
-		// built FROM scratch have none.
-		if s.Command != own {
+		switch {
+		case launcher != "":
+			// A buildpack-built image starts each command through its
+			// launcher, which sources .profile.d first, as Heroku does.
+			cfg.Entrypoint = []string{launcher}
+			cfg.Cmd = []string{s.Command}
+		case s.Command != own:
+			// The image's own command (what deploys record as web when there
+			// is no Procfile) runs as the image would, without a shell:
+			// images built FROM scratch have none.
 			cfg.Entrypoint = []string{"/bin/sh", "-c"}
 			cfg.Cmd = []string{s.Command}
 		}
@@ -155,19 +161,24 @@ func (e *Engine) create(ctx context.Context, s RunSpec, addrs *addresses, ip net
 	return created.ID, nil
 }
 
-// ownCommand is the image's ENTRYPOINT and CMD as one shell line.
-func (e *Engine) ownCommand(ctx context.Context, image string) (string, error) {
+// LabelLauncher on an image names the program that starts its commands
+// (bin/pier's buildpack slugs): it gets the command as its one argument.
+const LabelLauncher = "io.pier.launcher"
+
+// ownCommand is the image's ENTRYPOINT and CMD as one shell line, and its
+// launcher when it has one.
+func (e *Engine) ownCommand(ctx context.Context, image string) (own, launcher string, err error) {
 	img, err := e.api.ImageInspect(ctx, image)
 	if errdefs.IsNotFound(err) {
-		return "", fmt.Errorf("docker %s: %s: %w", e.Endpoint, image, ErrNoImage)
+		return "", "", fmt.Errorf("docker %s: %s: %w", e.Endpoint, image, ErrNoImage)
 	}
 	if err != nil {
-		return "", fmt.Errorf("docker %s: inspect image %s: %w", e.Endpoint, image, err)
+		return "", "", fmt.Errorf("docker %s: inspect image %s: %w", e.Endpoint, image, err)
 	}
 	if img.Config == nil {
-		return "", nil
+		return "", "", nil
 	}
-	return shellJoin(append(append([]string(nil), img.Config.Entrypoint...), img.Config.Cmd...)), nil
+	return shellJoin(append(append([]string(nil), img.Config.Entrypoint...), img.Config.Cmd...)), img.Config.Labels[LabelLauncher], nil
 }
 
 // Stop stops a container (SIGTERM, then SIGKILL after timeout) and removes

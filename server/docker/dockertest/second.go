@@ -606,24 +606,7 @@ func startTime(pid int) string {
 // lockD2 takes the machine-wide lock on second engines' names, bridges and
 // subnets.
 func lockD2() (unlock func(), err error) {
-	f, err := os.OpenFile(d2Lock, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) || time.Now().After(deadline) {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", d2Lock, err)
-		}
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+	return lockFile(d2Lock, 2*time.Minute)
 }
 
 // freeSubnet picks a 172.31.X.0/24, X in 128..254, that overlaps no address
