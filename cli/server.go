@@ -31,6 +31,9 @@ func serverCommand() *cli.Command {
 			&cli.StringFlag{Name: "admin-password", EnvVars: []string{"PIER_ADMIN_PASSWORD"}, Usage: "password of that admin (generated and printed once when empty)"},
 			&cli.IntFlag{Name: "rate-limit", EnvVars: []string{"PIER_RATE_LIMIT"}, Value: d.RateLimit, Usage: "API requests per hour per user (0: unlimited)"},
 			&cli.DurationFlag{Name: "build-timeout", EnvVars: []string{"PIER_BUILD_TIMEOUT"}, Value: d.BuildTimeout, Usage: "a build taking longer is stopped and fails"},
+			&cli.StringFlag{Name: "build-stack", EnvVars: []string{"PIER_BUILD_STACK"}, Value: d.BuildStack, Usage: "image buildpacks compile apps in"},
+			&cli.StringFlag{Name: "run-stack", EnvVars: []string{"PIER_RUN_STACK"}, Value: d.RunStack, Usage: "image buildpack-built apps run on"},
+			&cli.IntFlag{Name: "build-memory", EnvVars: []string{"PIER_BUILD_MEMORY"}, Value: d.BuildMemoryMB, Usage: "memory limit of a buildpack builder container, in MB"},
 			&cli.StringFlag{Name: "log-level", EnvVars: []string{"PIER_LOG_LEVEL"}, Value: d.LogLevel, Usage: "debug, info, warn or error"},
 		},
 		Action: func(c *cli.Context) error {
@@ -38,7 +41,8 @@ func serverCommand() *cli.Command {
 				DataDir: c.String("data-dir"), DatabaseURL: c.String("database-url"), APIAddr: c.String("api-addr"),
 				RouterAddr: c.String("router-addr"), RouterTLSAddr: c.String("router-tls-addr"), RendezvousAddr: c.String("rendezvous-addr"), Domain: c.String("domain"), AdminEmail: c.String("admin-email"),
 				AdminPassword: c.String("admin-password"), RateLimit: c.Int("rate-limit"), LogLevel: c.String("log-level"),
-				BuildTimeout: c.Duration("build-timeout"),
+				BuildTimeout: c.Duration("build-timeout"), BuildStack: c.String("build-stack"), RunStack: c.String("run-stack"),
+				BuildMemoryMB: c.Int("build-memory"),
 			}
 			logger, err := newLogger(c.App.ErrWriter, cfg.LogLevel)
 			if err != nil {

@@ -32,6 +32,11 @@ type Config struct {
 	LogLevel       string // PIER_LOG_LEVEL: debug, info, warn, error
 	// BuildTimeout is PIER_BUILD_TIMEOUT: a build taking longer fails.
 	BuildTimeout time.Duration
+	// BuildStack and RunStack are PIER_BUILD_STACK and PIER_RUN_STACK: the
+	// images buildpacks compile in and their result runs on.
+	BuildStack, RunStack string
+	// BuildMemoryMB is PIER_BUILD_MEMORY: a builder container's memory.
+	BuildMemoryMB int
 
 	// Scheduler tunes the reconciler (grace period, crash backoff); zero
 	// fields take the production defaults. Not read from the environment.
@@ -60,6 +65,7 @@ func Defaults() Config {
 	return Config{
 		DataDir: DefaultDataDir(), APIAddr: ":5000", RouterAddr: ":8080", RendezvousAddr: ":5001", Domain: "localhost",
 		RateLimit: 4500, LogLevel: "info", BuildTimeout: builder.DefaultTimeout,
+		BuildStack: builder.DefaultBuildStack, RunStack: builder.DefaultRunStack, BuildMemoryMB: builder.DefaultBuildMemoryMB,
 	}
 }
 
@@ -91,6 +97,9 @@ func (c Config) Validate() error {
 	}
 	if c.Domain == "" {
 		return fmt.Errorf("PIER_DOMAIN is empty")
+	}
+	if c.BuildMemoryMB < 0 {
+		return fmt.Errorf("PIER_BUILD_MEMORY must be a number of MB, or 0 for the default")
 	}
 	if c.RateLimit < 0 {
 		return fmt.Errorf("PIER_RATE_LIMIT must be 0 (off) or more")

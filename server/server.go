@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pier-paas/pier/server/builder"
+	"github.com/pier-paas/pier/server/buildpack"
 	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/dynos"
 	"github.com/pier-paas/pier/server/herokuapi"
@@ -130,7 +131,13 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.engine != nil {
 		api.Images = s.engine
 		builds = &builder.Builder{Store: s.store, Engine: s.engine, Logger: s.Logger, AppURL: s.Config.appURL,
-			Timeout: s.Config.BuildTimeout, MaxSourceBytes: herokuapi.DefaultMaxSourceBytes}
+			Timeout: s.Config.BuildTimeout, MaxSourceBytes: herokuapi.DefaultMaxSourceBytes,
+			BuildStack: s.Config.BuildStack, RunStack: s.Config.RunStack, BuildMemoryMB: s.Config.BuildMemoryMB}
+		if s.Config.DataDir != "" {
+			builds.Buildpacks = &buildpack.Resolver{Dir: filepath.Join(s.Config.DataDir, "buildpacks")}
+		} else {
+			builds.Buildpacks = &buildpack.Resolver{Dir: filepath.Join(os.TempDir(), "pier-buildpacks")}
+		}
 		api.Builds = builds
 	}
 	api.Git = s.newGit(api)

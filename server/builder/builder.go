@@ -1,5 +1,6 @@
 // Package builder turns a source tarball into a release: it fetches and
-// checks the source, builds an image from it on the local Docker engine,
+// checks the source, builds an image from it on the local Docker engine
+// (its Dockerfile, else Heroku classic buildpacks in a builder container),
 // reads its process types and releases it, writing Heroku-style output
 // (`-----> Step` lines) that a git push shows live and output_stream_url
 // replays. One build per app runs at a time; a build whose server dies is
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/pier-paas/pier/server/buildpack"
 	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/platform"
 	"github.com/pier-paas/pier/server/postgres"
@@ -30,6 +32,7 @@ type Store interface {
 	FailReleasePhase(ctx context.Context, actor platform.User, a platform.App, buildID uuid.UUID, x platform.Slug, desc, reason string) (platform.Release, error)
 	FailBuild(ctx context.Context, app platform.Ref, buildID uuid.UUID, reason string) error
 	ConfigVars(ctx context.Context, a platform.App) (map[string]string, error)
+	BuildSettings(ctx context.Context, a platform.App) (platform.BuildSettings, error)
 	FailAbandonedBuilds(ctx context.Context) (int, error)
 }
 
@@ -40,6 +43,10 @@ type Engine interface {
 	// RunAttached runs a container and hands over its output and exit
 	// status: the release phase.
 	RunAttached(ctx context.Context, s docker.RunSpec) (*docker.Session, error)
+	// CreateJob and RemoveVolumes run buildpacks: a builder container
+	// and the app's build cache volumes.
+	CreateJob(ctx context.Context, s docker.JobSpec, pullOut io.Writer) (*docker.Job, error)
+	RemoveVolumes(ctx context.Context, labels map[string]string, keep string) error
 }
 
 // DefaultTimeout bounds a build, Heroku's 15 minutes.
@@ -59,6 +66,18 @@ type Builder struct {
 	MaxSourceBytes int64
 	// TempDir holds sources while they build; "" is the system's.
 	TempDir string
+	// Buildpacks fetches the buildpacks that build apps without a
+	// Dockerfile; nil builds only Dockerfiles.
+	Buildpacks *buildpack.Resolver
+	// BuildStack is the image buildpacks compile in, RunStack the one
+	// their result runs on; "" are Heroku's (DefaultBuildStack,
+	// DefaultRunStack).
+	BuildStack, RunStack string
+	// BuildMemoryMB bounds a builder container; zero is
+	// DefaultBuildMemoryMB.
+	BuildMemoryMB int
+	// MaxSlugBytes bounds a compiled app; zero is DefaultMaxSlugBytes.
+	MaxSlugBytes int64
 	// SweepEvery is how often pending builds whose server died are
 	// failed; zero means 30 s.
 	SweepEvery time.Duration

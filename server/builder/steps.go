@@ -44,17 +44,35 @@ func (b *Builder) build(ctx context.Context, actor platform.User, app platform.A
 		}
 		types = p.Map()
 	}
-	if !info.Dockerfile {
-		return platform.Release{}, platform.Invalid("No Dockerfile at the top of the source, and this Pier can only build Dockerfiles: add a Dockerfile.")
+	var image, id string
+	var defaults map[string]string
+	if info.Dockerfile {
+		image, id, err = b.dockerfile(ctx, app, build, src, info.Root, out)
+	} else {
+		var c compiled
+		c, err = b.compile(ctx, app, build, req, src, info.Root, out)
+		image, id, defaults = c.tag, c.id, c.defaults
 	}
-	image, id, err := b.dockerfile(ctx, app, build, src, info.Root, out)
 	if err != nil {
 		return platform.Release{}, err
 	}
 	fmt.Fprintln(out, "-----> Discovering process types")
-	if types != nil {
+	switch {
+	case types != nil:
 		fmt.Fprintf(out, "       Procfile declares types -> %s\n", strings.Join(slices.Sorted(maps.Keys(types)), ", "))
-	} else {
+		for k, v := range defaults { // as on Heroku, the Procfile's types win
+			if _, ok := types[k]; !ok {
+				types[k] = v
+				fmt.Fprintf(out, "       Default types for buildpack -> %s\n", k)
+			}
+		}
+	case !info.Dockerfile:
+		if len(defaults) == 0 {
+			return platform.Release{}, platform.Invalid("No Procfile, and the buildpacks name no process type to run: add a Procfile, e.g. web: ./start-server")
+		}
+		types = defaults
+		fmt.Fprintf(out, "       Default types for buildpack -> %s\n", strings.Join(slices.Sorted(maps.Keys(types)), ", "))
+	default:
 		img, err := b.Engine.ReadImage(ctx, id)
 		if err != nil {
 			return platform.Release{}, err

@@ -44,3 +44,13 @@ type RefUpdate struct {
 	Name     string
 	Old, New [20]byte
 }
+
+// BuildSettings are an app's settings for buildpack builds.
+type BuildSettings struct {
+	// Buildpacks are the app's buildpack installations, in order; empty
+	// lets the bundled buildpacks detect the app.
+	Buildpacks []string
+	// CacheGeneration names the app's build cache; purging it moves to a
+	// new, empty one.
+	CacheGeneration int
+}

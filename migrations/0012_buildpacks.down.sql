@@ -1,0 +1,2 @@
+ALTER TABLE apps DROP COLUMN build_cache_generation;
+ALTER TABLE apps DROP COLUMN buildpacks;
