@@ -50,6 +50,7 @@ func TestCLI(t *testing.T) {
 		{"deploy an image", testDeploy},
 		{"builds", testBuilds},
 		{"git push", testGitPush},
+		{"buildpack push", testBuildpackPush},
 		{"hosts", testHosts},
 		{"runtime", testRuntime},
 		{"app from git remote", testGitRemote},
@@ -170,6 +171,7 @@ func (e *env) tryServer(dbURL string) (string, error) {
 		"PIER_ADMIN_PASSWORD=" + adminPassword, "PIER_RATE_LIMIT=0", "PIER_DATA_DIR=" + data,
 		"PIER_LOG_LEVEL=info", "PIER_ROUTER_ADDR=127.0.0.1:" + e.web, // printed only when a test fails
 		"PIER_RENDEZVOUS_ADDR=127.0.0.1:0",
+		"PIER_BUILD_STACK=" + dockertest.Stack, "PIER_RUN_STACK=" + dockertest.Stack,
 	}
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

@@ -195,6 +195,10 @@ func (cl *client) patch(ctx context.Context, path string, body, out any) ([]byte
 	return cl.call(ctx, request{method: http.MethodPatch, path: path, body: body}, out)
 }
 
+func (cl *client) put(ctx context.Context, path string, body, out any) ([]byte, error) {
+	return cl.call(ctx, request{method: http.MethodPut, path: path, body: body}, out)
+}
+
 func (cl *client) delete(ctx context.Context, path string, out any) ([]byte, error) {
 	return cl.call(ctx, request{method: http.MethodDelete, path: path}, out)
 }

@@ -13,7 +13,7 @@ func clientCommands() []*cli.Command {
 	for _, topic := range [][]*cli.Command{
 		authCommands(), appsCommands(), configCommands(), releasesCommands(), psCommands(), dynoCommands(), logsCommands(), maintenanceCommands(), runCommands(),
 		domainsCommands(), accessCommands(), usersCommands(), auditCommands(), authorizationsCommands(),
-		deployCommands(), buildsCommands(), gitCommands(), hostsCommands(), certsCommands(),
+		deployCommands(), buildsCommands(), buildpacksCommands(), gitCommands(), hostsCommands(), certsCommands(),
 	} {
 		cmds = append(cmds, topic...)
 	}

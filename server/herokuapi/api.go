@@ -127,6 +127,9 @@ func (a *API) routes(e *echo.Echo) {
 	e.GET("/apps/:app/builds", a.listBuilds)
 	e.POST("/apps/:app/builds", a.createBuild)
 	e.GET("/apps/:app/builds/:build", a.getBuild)
+	e.DELETE("/apps/:app/build-cache", a.purgeBuildCache)
+	e.GET("/apps/:app/buildpack-installations", a.listBuildpacks)
+	e.PUT("/apps/:app/buildpack-installations", a.setBuildpacks)
 	e.GET("/apps/:app/slugs/:slug", a.getSlug)
 
 	e.GET("/apps/:app/formation", a.listFormation)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/pier-paas/pier/server/builder"
+	"github.com/pier-paas/pier/server/buildpack"
 	"github.com/pier-paas/pier/server/platform"
 	"github.com/pier-paas/pier/server/postgres"
 )
@@ -113,6 +114,9 @@ func (a *API) createBuild(c echo.Context) error {
 	for _, bp := range body.Buildpacks {
 		if bp.URL == "" {
 			bp.URL = bp.Name
+		}
+		if err := buildpack.Validate(bp.URL); err != nil {
+			return err
 		}
 		req.Buildpacks = append(req.Buildpacks, bp.URL)
 	}
