@@ -44,9 +44,12 @@ bench-runtime: build
 	$(GO) run ./bench/runtime
 
 # git push → serving for a small Dockerfile app, first and warm pushes,
-# split into receive, build, release and healthy. Needs Docker and git.
+# split into receive, build, release and healthy; then the same for a Go
+# app built by the bundled Go buildpack (cold vs warm build). Needs Docker,
+# git and debootstrap (the buildpack stack is made once per machine).
 bench-builds: build
 	$(GO) run ./bench/builds
+	$(GO) run ./bench/builds -buildpack -pushes 5
 
 clean:
 	rm -rf bin

@@ -4,6 +4,12 @@
 // (the Dockerfile built), release (the release committed) and healthy (the
 // router serves the new version).
 //
+// With -buildpack the app is a Go module with one dependency and no
+// Dockerfile (buildpacks/testdata/go-hello), built by the bundled Go
+// buildpack on the test stack (made with debootstrap, as the tests do):
+// the first push is a cold build (Go and the module fetched), the others
+// warm (both from the app's build cache).
+//
 // It starts bin/pier server on a fresh embedded database in a temporary
 // directory, pushes with the machine's git as a user would, times the
 // remote: lines as they arrive, and prints a table (progress on stderr).
@@ -34,6 +40,7 @@ import (
 	"github.com/pier-paas/pier/bench/machine"
 	"github.com/pier-paas/pier/bench/pierserver"
 	"github.com/pier-paas/pier/server/docker"
+	"github.com/pier-paas/pier/server/docker/dockertest"
 )
 
 const (
@@ -45,9 +52,10 @@ const (
 func main() {
 	bin := flag.String("bin", "", "pier binary (default: bin/pier under the module root, built if missing)")
 	pushes := flag.Int("pushes", 7, "warm pushes timed after the first")
+	bp := flag.Bool("buildpack", false, "push a Go app built by the bundled Go buildpack instead of a Dockerfile app")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, *bin, *pushes)
+	err := run(ctx, *bin, *pushes, *bp)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "builds:", err)
@@ -62,14 +70,14 @@ type timing struct{ receive, build, release, healthy time.Duration }
 
 func (t timing) total() time.Duration { return t.receive + t.build + t.release + t.healthy }
 
-func run(ctx context.Context, binFlag string, pushes int) (err error) {
+func run(ctx context.Context, binFlag string, pushes int, buildpack bool) (err error) {
 	bin, err := pierserver.Binary(ctx, binFlag)
 	if err != nil {
 		return err
 	}
-	busybox, err := os.ReadFile("/bin/busybox")
+	a, err := newApp(ctx, buildpack)
 	if err != nil {
-		return fmt.Errorf("the app needs Debian's busybox-static (apt-get install busybox-static): %w", err)
+		return err
 	}
 	dir, err := pierserver.TempDataDir("pierbb-")
 	if err != nil {
@@ -84,7 +92,8 @@ func run(ctx context.Context, binFlag string, pushes int) (err error) {
 	if err != nil {
 		return err
 	}
-	srv := &pierserver.Proc{Bin: bin, DataDir: filepath.Join(dir, "data"), APIAddr: apiAddr, RouterAddr: routerAddr, Email: adminEmail, Password: adminPassword}
+	srv := &pierserver.Proc{Bin: bin, DataDir: filepath.Join(dir, "data"), APIAddr: apiAddr, RouterAddr: routerAddr, Email: adminEmail, Password: adminPassword,
+		Env: []string{"PIER_BUILD_STACK=" + dockertest.Stack, "PIER_RUN_STACK=" + dockertest.Stack}}
 	if err := os.MkdirAll(srv.DataDir, 0o755); err != nil {
 		return err
 	}
@@ -106,13 +115,7 @@ func run(ctx context.Context, binFlag string, pushes int) (err error) {
 		}
 		return nil
 	}
-	files := map[string]string{
-		"busybox":    string(busybox),
-		"Dockerfile": "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY index.html /www/index.html\n",
-		"Procfile":   "web: /bin/busybox httpd -f -p $PORT -h /www\n",
-		"index.html": "v0\n",
-	}
-	for name, data := range files {
+	for name, data := range a.files {
 		if err := os.WriteFile(filepath.Join(repo, name), []byte(data), 0o755); err != nil {
 			return err
 		}
@@ -135,14 +138,11 @@ func run(ctx context.Context, binFlag string, pushes int) (err error) {
 	var first timing
 	var warm []timing
 	for i := 0; i <= pushes; i++ {
-		body := fmt.Sprintf("v%d\n", i)
-		if err := os.WriteFile(filepath.Join(repo, "index.html"), []byte(body), 0o644); err != nil {
-			return err
-		}
+		body := a.change(repo, i)
 		if err := git("commit", "-qam", body); err != nil {
 			return err
 		}
-		t, err := push(ctx, repo, env, "http://"+routerAddr, app+".localhost", strings.TrimSpace(body))
+		t, err := push(ctx, repo, env, "http://"+routerAddr, app+".localhost", body)
 		if err != nil {
 			return fmt.Errorf("push %d: %w", i, err)
 		}
@@ -153,7 +153,7 @@ func run(ctx context.Context, binFlag string, pushes int) (err error) {
 			warm = append(warm, t)
 		}
 	}
-	report(first, warm)
+	report(a.name, first, warm)
 	return nil
 }
 
@@ -213,7 +213,7 @@ func push(ctx context.Context, repo string, env []string, router, host, want str
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
 
-func report(first timing, warm []timing) {
+func report(name string, first timing, warm []timing) {
 	med := func(f func(timing) time.Duration) (lo, mid, hi time.Duration) {
 		ds := make([]time.Duration, len(warm))
 		for i, t := range warm {
@@ -222,14 +222,14 @@ func report(first timing, warm []timing) {
 		slices.Sort(ds)
 		return ds[0], ds[len(ds)/2], ds[len(ds)-1]
 	}
-	fmt.Printf("\ngit push → serving, small Dockerfile app (FROM scratch + busybox), %d warm pushes\n\n", len(warm))
+	fmt.Printf("\ngit push → serving, %s, %d warm pushes\n\n", name, len(warm))
 	fmt.Printf("| phase | first push | warm: min | warm: median | warm: max |\n| --- | --- | --- | --- | --- |\n")
 	for _, row := range []struct {
 		name string
 		f    func(timing) time.Duration
 	}{
 		{"receive (push sent and unpacked)", func(t timing) time.Duration { return t.receive }},
-		{"build (Dockerfile, layer cache)", func(t timing) time.Duration { return t.build }},
+		{"build", func(t timing) time.Duration { return t.build }},
 		{"release (slug, release, branch)", func(t timing) time.Duration { return t.release }},
 		{"healthy (router serves it)", func(t timing) time.Duration { return t.healthy }},
 		{"**total** (goal < 5 s)", timing.total},
@@ -237,7 +237,9 @@ func report(first timing, warm []timing) {
 		lo, mid, hi := med(row.f)
 		fmt.Printf("| %s | %s | %s | %s | %s |\n", row.name, ms(row.f(first)), ms(lo), ms(mid), ms(hi))
 	}
-	fmt.Printf("\nmachine: %s, load average %s\n", machine.MemTotal(), machine.LoadAvg())
+	_, mid, _ := med(func(t timing) time.Duration { return t.build })
+	fmt.Printf("\ncold build / warm build (median): %.1f×\n", float64(first.build)/float64(mid))
+	fmt.Printf("machine: %s, load average %s\n", machine.MemTotal(), machine.LoadAvg())
 }
 
 // cleanup stops the server, then removes the app's containers and images.
@@ -267,7 +269,64 @@ func cleanup(srv *pierserver.Proc) {
 			err = errors.Join(err, rerr)
 		}
 	}
+	if e, cerr := docker.Connect(ctx, docker.DefaultEndpoint()); cerr == nil {
+		err = errors.Join(err, e.RemoveVolumes(ctx, map[string]string{docker.LabelAppName: app}, "")) // the build cache
+		e.Close()
+	}
 	if err != nil {
 		progress("cleanup: %v", err)
 	}
+}
+
+// benchApp is what is pushed: its files, and a change that makes push i
+// serve a new body.
+type benchApp struct {
+	name   string
+	files  map[string]string
+	change func(repo string, i int) string
+}
+
+func newApp(ctx context.Context, buildpack bool) (benchApp, error) {
+	if !buildpack {
+		busybox, err := os.ReadFile("/bin/busybox")
+		if err != nil {
+			return benchApp{}, fmt.Errorf("the app needs Debian's busybox-static (apt-get install busybox-static): %w", err)
+		}
+		return benchApp{
+			name: "small Dockerfile app (FROM scratch + busybox)",
+			files: map[string]string{
+				"busybox":    string(busybox),
+				"Dockerfile": "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY index.html /www/index.html\n",
+				"Procfile":   "web: /bin/busybox httpd -f -p $PORT -h /www\n",
+			},
+			change: func(repo string, i int) string {
+				body := fmt.Sprintf("v%d", i)
+				os.WriteFile(filepath.Join(repo, "index.html"), []byte(body+"\n"), 0o644)
+				return body
+			},
+		}, nil
+	}
+	progress("making the test stack %s (once per machine)", dockertest.Stack)
+	if _, err := dockertest.EnsureStack(ctx); err != nil {
+		return benchApp{}, fmt.Errorf("the buildpack benchmark needs the test stack (apt-get install debootstrap): %w", err)
+	}
+	src := filepath.Join("buildpacks", "testdata", "go-hello")
+	files := map[string]string{}
+	for _, name := range []string{"go.mod", "go.sum", "main.go"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			return benchApp{}, fmt.Errorf("run it from the module root: %w", err)
+		}
+		files[name] = string(data)
+	}
+	main := files["main.go"]
+	return benchApp{
+		name:  "Go app (one module dependency) built by the bundled Go buildpack",
+		files: files,
+		change: func(repo string, i int) string {
+			body := fmt.Sprintf("hello from go, version %d", 1000+i)
+			os.WriteFile(filepath.Join(repo, "main.go"), []byte(strings.Replace(main, "hello from go, version 1", body, 1)), 0o644)
+			return body
+		},
+	}, nil
 }

@@ -29,6 +29,8 @@ type Proc struct {
 	RouterAddr string // 127.0.0.1:PORT; 127.0.0.1:0 when the router is not measured
 	Email      string // the first admin
 	Password   string
+	// Env adds settings (KEY=value), e.g. PIER_BUILD_STACK.
+	Env []string
 
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once cmd has been waited for
@@ -99,7 +101,7 @@ func (p *Proc) environ() []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env,
+	return append(append(env,
 		"PIER_DATA_DIR="+p.DataDir,
 		"PIER_API_ADDR="+p.APIAddr,
 		"PIER_ROUTER_ADDR="+p.RouterAddr,
@@ -108,7 +110,7 @@ func (p *Proc) environ() []string {
 		"PIER_ADMIN_PASSWORD="+p.Password,
 		"PIER_RATE_LIMIT=0",   // a benchmark is one user far above any sane limit
 		"PIER_LOG_LEVEL=info", // debug logs every request, and the router's hot path
-	)
+	), p.Env...)
 }
 
 // Start execs the server and returns once /healthz answers 200, with the
