@@ -2,14 +2,12 @@ package docker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/errdefs"
@@ -90,29 +88,13 @@ func (e *Engine) CreateJob(ctx context.Context, s JobSpec, pullOut io.Writer) (*
 	return &Job{e: e, ID: id}, nil
 }
 
-// pull fetches an image from its registry, reporting progress to out.
+// pull fetches an image from its registry, saying so to out.
 func (e *Engine) pull(ctx context.Context, ref string, out io.Writer) error {
 	fmt.Fprintf(out, "Pulling %s\n", ref)
-	rc, err := e.api.ImagePull(ctx, ref, image.PullOptions{})
-	if err != nil {
+	if err := e.PullImage(ctx, ref, nil); err != nil {
 		return &MissingImageError{Image: ref, Endpoint: e.Endpoint, Err: err}
 	}
-	defer rc.Close()
-	dec := json.NewDecoder(rc)
-	for {
-		var msg struct {
-			Status string `json:"status"`
-			Error  string `json:"error"`
-		}
-		if err := dec.Decode(&msg); errors.Is(err, io.EOF) {
-			return nil
-		} else if err != nil {
-			return &MissingImageError{Image: ref, Endpoint: e.Endpoint, Err: err}
-		}
-		if msg.Error != "" {
-			return &MissingImageError{Image: ref, Endpoint: e.Endpoint, Err: errors.New(msg.Error)}
-		}
-	}
+	return nil
 }
 
 // MissingImageError is an image the engine neither has nor could pull.
