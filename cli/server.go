@@ -34,6 +34,10 @@ func serverCommand() *cli.Command {
 			&cli.StringFlag{Name: "build-stack", EnvVars: []string{"PIER_BUILD_STACK"}, Value: d.BuildStack, Usage: "image buildpacks compile apps in"},
 			&cli.StringFlag{Name: "run-stack", EnvVars: []string{"PIER_RUN_STACK"}, Value: d.RunStack, Usage: "image buildpack-built apps run on"},
 			&cli.IntFlag{Name: "build-memory", EnvVars: []string{"PIER_BUILD_MEMORY"}, Value: d.BuildMemoryMB, Usage: "memory limit of a buildpack builder container, in MB"},
+			&cli.StringFlag{Name: "registry", EnvVars: []string{"PIER_REGISTRY"}, Usage: "registry (host[:port][/path]) built images are pushed to and hosts pull from; empty streams images between hosts"},
+			&cli.StringFlag{Name: "registry-username", EnvVars: []string{"PIER_REGISTRY_USERNAME"}, Usage: "user for PIER_REGISTRY"},
+			&cli.StringFlag{Name: "registry-password", EnvVars: []string{"PIER_REGISTRY_PASSWORD"}, Usage: "password for PIER_REGISTRY"},
+			&cli.IntFlag{Name: "keep-releases", EnvVars: []string{"PIER_KEEP_RELEASES"}, Value: d.KeepReleases, Usage: "the images of each app's newest N releases stay on the hosts; Pier removes its older ones"},
 			&cli.StringFlag{Name: "log-level", EnvVars: []string{"PIER_LOG_LEVEL"}, Value: d.LogLevel, Usage: "debug, info, warn or error"},
 		},
 		Action: func(c *cli.Context) error {
@@ -42,7 +46,9 @@ func serverCommand() *cli.Command {
 				RouterAddr: c.String("router-addr"), RouterTLSAddr: c.String("router-tls-addr"), RendezvousAddr: c.String("rendezvous-addr"), Domain: c.String("domain"), AdminEmail: c.String("admin-email"),
 				AdminPassword: c.String("admin-password"), RateLimit: c.Int("rate-limit"), LogLevel: c.String("log-level"),
 				BuildTimeout: c.Duration("build-timeout"), BuildStack: c.String("build-stack"), RunStack: c.String("run-stack"),
-				BuildMemoryMB: c.Int("build-memory"),
+				BuildMemoryMB: c.Int("build-memory"), Registry: c.String("registry"),
+				RegistryUsername: c.String("registry-username"), RegistryPassword: c.String("registry-password"),
+				KeepReleases: c.Int("keep-releases"),
 			}
 			logger, err := newLogger(c.App.ErrWriter, cfg.LogLevel)
 			if err != nil {

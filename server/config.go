@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pier-paas/pier/server/builder"
+	"github.com/pier-paas/pier/server/docker"
+	"github.com/pier-paas/pier/server/dynos"
 	"github.com/pier-paas/pier/server/scheduler"
 )
 
@@ -37,6 +39,13 @@ type Config struct {
 	BuildStack, RunStack string
 	// BuildMemoryMB is PIER_BUILD_MEMORY: a builder container's memory.
 	BuildMemoryMB int
+	// Registry is PIER_REGISTRY (host[:port][/path]), with
+	// PIER_REGISTRY_USERNAME and PIER_REGISTRY_PASSWORD: built images are
+	// pushed there and hosts pull them. Empty streams them between hosts.
+	Registry, RegistryUsername, RegistryPassword string
+	// KeepReleases is PIER_KEEP_RELEASES: the images of each app's newest
+	// KeepReleases releases stay on the hosts, Pier's others are removed.
+	KeepReleases int
 
 	// Scheduler tunes the reconciler (grace period, crash backoff); zero
 	// fields take the production defaults. Not read from the environment.
@@ -65,7 +74,8 @@ func Defaults() Config {
 	return Config{
 		DataDir: DefaultDataDir(), APIAddr: ":5000", RouterAddr: ":8080", RendezvousAddr: ":5001", Domain: "localhost",
 		RateLimit: 4500, LogLevel: "info", BuildTimeout: builder.DefaultTimeout,
-		BuildStack: builder.DefaultBuildStack, RunStack: builder.DefaultRunStack, BuildMemoryMB: builder.DefaultBuildMemoryMB,
+		KeepReleases: dynos.DefaultKeepReleases,
+		BuildStack:   builder.DefaultBuildStack, RunStack: builder.DefaultRunStack, BuildMemoryMB: builder.DefaultBuildMemoryMB,
 	}
 }
 
@@ -98,6 +108,12 @@ func (c Config) Validate() error {
 	if c.Domain == "" {
 		return fmt.Errorf("PIER_DOMAIN is empty")
 	}
+	if _, err := c.registry(); err != nil {
+		return err
+	}
+	if c.KeepReleases < 1 {
+		return fmt.Errorf("PIER_KEEP_RELEASES must be 1 or more: the images of that many newest releases stay on the hosts")
+	}
 	if c.BuildMemoryMB < 0 {
 		return fmt.Errorf("PIER_BUILD_MEMORY must be a number of MB, or 0 for the default")
 	}
@@ -105,4 +121,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("PIER_RATE_LIMIT must be 0 (off) or more")
 	}
 	return nil
+}
+
+func (c Config) registry() (*docker.Registry, error) {
+	return docker.ParseRegistry(c.Registry, c.RegistryUsername, c.RegistryPassword)
 }

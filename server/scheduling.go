@@ -22,8 +22,10 @@ func (s *Server) newLoop() *dynos.Loop {
 			}
 			return l, nil
 		},
-		Options: s.Config.Scheduler,
-		Log:     s.logLine,
+		Options:  s.Config.Scheduler,
+		Log:      s.logLine,
+		Registry: s.registry,
+		Images:   s.store, KeepReleases: s.Config.KeepReleases,
 	}
 }
 

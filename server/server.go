@@ -42,6 +42,8 @@ type Server struct {
 	routes  routes
 	sealer  *secretkey.Sealer
 	certs   tlsconfig.Certificates
+	// registry is PIER_REGISTRY, nil when images are streamed.
+	registry *docker.Registry
 }
 
 // Run starts everything, serves until ctx ends, then shuts down cleanly:
@@ -62,6 +64,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	s.registry, _ = cfg.registry() // checked by Validate
 	started := time.Now()
 	url := cfg.DatabaseURL
 	if url == "" {
@@ -132,7 +135,8 @@ func (s *Server) Serve(ctx context.Context) error {
 		api.Images = s.engine
 		builds = &builder.Builder{Store: s.store, Engine: s.engine, Logger: s.Logger, AppURL: s.Config.appURL,
 			Timeout: s.Config.BuildTimeout, MaxSourceBytes: herokuapi.DefaultMaxSourceBytes,
-			BuildStack: s.Config.BuildStack, RunStack: s.Config.RunStack, BuildMemoryMB: s.Config.BuildMemoryMB}
+			BuildStack: s.Config.BuildStack, RunStack: s.Config.RunStack, BuildMemoryMB: s.Config.BuildMemoryMB,
+			Registry: s.registry}
 		if s.Config.DataDir != "" {
 			builds.Buildpacks = &buildpack.Resolver{Dir: filepath.Join(s.Config.DataDir, "buildpacks")}
 		} else {

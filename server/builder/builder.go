@@ -47,6 +47,8 @@ type Engine interface {
 	// and the app's build cache volumes.
 	CreateJob(ctx context.Context, s docker.JobSpec, pullOut io.Writer) (*docker.Job, error)
 	RemoveVolumes(ctx context.Context, labels map[string]string, keep string) error
+	// PushImage sends a built image to the registry.
+	PushImage(ctx context.Context, id, ref string, reg *docker.Registry) error
 }
 
 // DefaultTimeout bounds a build, Heroku's 15 minutes.
@@ -76,6 +78,10 @@ type Builder struct {
 	// BuildMemoryMB bounds a builder container; zero is
 	// DefaultBuildMemoryMB.
 	BuildMemoryMB int
+	// Registry, when set, receives every built image, and releases name
+	// it there so that hosts pull it (PIER_REGISTRY); nil leaves images on
+	// this engine, for the scheduler to stream to the hosts that need them.
+	Registry *docker.Registry
 	// MaxSlugBytes bounds a compiled app; zero is DefaultMaxSlugBytes.
 	MaxSlugBytes int64
 	// SweepEvery is how often pending builds whose server died are

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pier-paas/pier/server/builder"
+	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/docker/dockertest"
 	"github.com/pier-paas/pier/server/platform"
 	"github.com/pier-paas/pier/server/postgres"
@@ -330,5 +332,33 @@ func TestReleasePhase(t *testing.T) {
 	b, err := w.store.Build(context.Background(), w.app, res.Build.ID.String())
 	if err != nil || b.Status != platform.BuildFailed || b.ReleaseID == nil || *b.ReleaseID != r4.ID {
 		t.Errorf("build of a failed release phase: %+v, %v", b, err)
+	}
+}
+
+// With a registry, a built image is pushed there and the release names it
+// there, for hosts to pull.
+func TestBuildPushesToRegistry(t *testing.T) {
+	reg, err := docker.ParseRegistry(dockertest.Registry(t), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, func(b *builder.Builder) { b.Registry = reg })
+	t.Cleanup(func() { dockertest.RemoveImages(reg.Host + "/" + w.app.Name) })
+	res, live := w.build(source(t, map[string]string{"Dockerfile": webApp, "index.html": "x"}, true))
+	if res.Err != nil || !strings.Contains(live, "-----> Pushing the image to "+reg.Host) {
+		t.Fatalf("build: %v\n%s", res.Err, live)
+	}
+	slug, err := w.store.Slug(context.Background(), w.app, res.Release.SlugID.String())
+	if err != nil || slug.Image != reg.Ref(w.app.Name, res.Build.ID.String()[:8]) {
+		t.Fatalf("slug image %q, %v", slug.Image, err)
+	}
+	resp, err := http.Get("http://" + reg.Host + "/v2/" + w.app.Name + "/tags/list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), res.Build.ID.String()[:8]) {
+		t.Errorf("the registry's tags: %s", body)
 	}
 }

@@ -80,6 +80,14 @@ func (b *Builder) build(ctx context.Context, actor platform.User, app platform.A
 		types = img.ProcessTypes
 		fmt.Fprintf(out, "       No Procfile; the image's command runs as -> %s\n", strings.Join(slices.Sorted(maps.Keys(types)), ", "))
 	}
+	if b.Registry != nil {
+		ref := b.Registry.Ref(app.Name, build.ID.String()[:8])
+		fmt.Fprintf(out, "-----> Pushing the image to %s\n", b.Registry.Host)
+		if err := b.Engine.PushImage(ctx, id, ref, b.Registry); err != nil {
+			return platform.Release{}, err
+		}
+		image = ref
+	}
 	slug := platform.Slug{Image: image, ProcessTypes: types, Checksum: &id, Commit: req.Version}
 	if command, ok := types["release"]; ok {
 		if err := b.releasePhase(ctx, app, build, id, command, out); err != nil {

@@ -2,11 +2,15 @@ package dynos_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/docker/dockertest"
+	"github.com/pier-paas/pier/server/dynos"
 	"github.com/pier-paas/pier/server/platform"
 )
 
@@ -88,5 +92,82 @@ func BenchmarkHostLoss(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		took := hostLoss(b, 0)
 		b.ReportMetric(took.Seconds(), "s/host-loss")
+	}
+}
+
+// With a registry, a host that lacks a release's image pulls it from
+// there instead of having it streamed.
+func TestTwoHostsThroughRegistry(t *testing.T) {
+	h := newHarness(t)
+	reg, err := docker.ParseRegistry(dockertest.Registry(t), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.registry = reg
+	second := dockertest.SecondEngine(t)
+	ctx := context.Background()
+	e2 := second.Engine(t)
+	info, err := e2.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.AddHost(ctx, h.user, platform.HostSpec{Endpoint: second.Endpoint, Name: "second"}, info); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c := second.Client(t)
+		cs, _ := c.ContainerList(context.Background(), container.ListOptions{All: true})
+		for _, x := range cs {
+			c.ContainerRemove(context.Background(), x.ID, container.RemoveOptions{Force: true})
+		}
+	})
+	app, err := h.store.CreateApp(ctx, h.user, "pulled")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := webImage(t, "pulled from the registry")
+	ref := reg.Ref("pulled", "v1")
+	t.Cleanup(func() { dockertest.RemoveImages(reg.Host + "/pulled") })
+	if err := dockertest.Engine(t).PushImage(ctx, img, ref, reg); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := h.start()
+	deploy(t, h, app, ref)
+	scale(t, h, app, "web", 2)
+	h.eventually("2 web serving", func() bool { return serving(l, app, 2, "pulled from the registry") })
+	got, err := second.Client(t).ImageInspect(ctx, ref)
+	if err != nil || len(got.RepoDigests) == 0 {
+		t.Errorf("the second host's copy of %s has no registry digest (it was not pulled): %v, %v", ref, got.RepoDigests, err)
+	}
+}
+
+// The leader removes the images of all but each app's newest releases
+// from the hosts, and leaves other images alone.
+func TestOldImagesPruned(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	app, err := h.store.CreateApp(ctx, h.user, "pruned")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for i := 1; i <= 4; i++ {
+		img := webImage(t, fmt.Sprintf("release %d", i))
+		ref := fmt.Sprintf("pier-build/pruned-%d:v%d", os.Getpid(), i)
+		if err := h.api.ImageTag(ctx, img, ref); err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, ref)
+		deploy(t, h, app, ref)
+	}
+	t.Cleanup(func() { dockertest.RemoveImages(fmt.Sprintf("pier-build/pruned-%d", os.Getpid())) })
+	other := webImage(t, "not Pier's")
+	h.start(func(l *dynos.Loop) { l.Images, l.KeepReleases, l.PruneMinAge = h.store, 2, -1 })
+	has := func(ref string) bool { _, err := h.api.ImageInspect(ctx, ref); return err == nil }
+	h.eventually("the two oldest releases' images removed", func() bool { return !has(refs[0]) && !has(refs[1]) })
+	for _, ref := range append(refs[2:], other) {
+		if !has(ref) {
+			t.Errorf("%s was removed", ref)
+		}
 	}
 }

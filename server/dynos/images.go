@@ -6,13 +6,28 @@ import (
 	"time"
 )
 
-// ensureImage copies an image to a host that lacks it, from a host that
-// has it: nothing can be pulled from a registry, and a deploy only reads the
-// image on one engine.
-func (l *Loop) ensureImage(ctx context.Context, engines map[string]Engine, hostID, image string) error {
+// ensureImage gets an image to a host that lacks it: pulled from the
+// registry when the release names it there (PIER_REGISTRY), else (or when
+// the pull fails) streamed from a host that has it, docker save | docker
+// load, since a build or a deploy leaves the image on one engine only.
+func (l *Loop) ensureImage(ctx context.Context, engines map[string]Engine, hostID, image, ref string) error {
 	dst := engines[hostID]
 	if ok, err := dst.HasImage(ctx, image); err != nil || ok {
 		return err
+	}
+	if l.Registry.Holds(ref) {
+		started := time.Now()
+		err := dst.PullImage(ctx, ref, l.Registry)
+		if err == nil {
+			var ok bool
+			if ok, err = dst.HasImage(ctx, image); ok {
+				l.Logger.Info("pulled image from the registry", "image", ref, "to", hostID, "ms", time.Since(started).Milliseconds())
+				return nil
+			} else if err == nil {
+				err = fmt.Errorf("%s pulled, but it is not %s", ref, image)
+			}
+		}
+		l.Logger.Warn("could not pull the image from the registry; streaming it from a host that has it", "image", ref, "to", hostID, "err", err)
 	}
 	for id, src := range engines {
 		if id == hostID {

@@ -40,6 +40,9 @@ type Engine interface {
 	HasImage(ctx context.Context, ref string) (bool, error)
 	ExportImage(ctx context.Context, ref string) (io.ReadCloser, error)
 	ImportImage(ctx context.Context, r io.Reader) error
+	PullImage(ctx context.Context, ref string, reg *docker.Registry) error
+	ListImages(ctx context.Context, prefixes []string) ([]docker.ImageInfo, error)
+	RemoveImage(ctx context.Context, ref string) error
 	FollowLogs(ctx context.Context, id string, since time.Time, fn func(stream int, t time.Time, line string)) error
 	Close() error
 }
@@ -56,6 +59,18 @@ type Loop struct {
 	// Cluster is this installation's id; only containers labelled with it
 	// are Pier's to adopt or stop.
 	Cluster string
+	// Registry, when set, is where built images are (PIER_REGISTRY): a
+	// host that lacks one pulls it from there rather than have it streamed
+	// from a host that has it.
+	Registry *docker.Registry
+	// Images, when set, says which images the newest KeepReleases releases
+	// of every app run (DefaultKeepReleases); every PruneEvery the leader
+	// removes Pier's other images, older than PruneMinAge (negative: any
+	// age), from the hosts. Nil keeps every image.
+	Images       ImageStore
+	KeepReleases int
+	PruneEvery   time.Duration
+	PruneMinAge  time.Duration
 	// Connect reaches a host's engine (its endpoint, with its TLS files).
 	Connect func(ctx context.Context, h platform.Host) (Engine, error)
 	// Lead tries to take the scheduler lease; (nil, nil) means another
@@ -91,6 +106,9 @@ type Loop struct {
 	health   *healthChecks
 	lease    Lease
 	leadTry  time.Time
+
+	pruning   atomic.Bool
+	lastPrune time.Time // guarded by pruning
 
 	failed map[slot]failure // placements that failed lately, guarded by mu
 	starts *starts

@@ -47,6 +47,7 @@ type harness struct {
 	releaseTimeout time.Duration
 	// replaceAfter is how long a sick web dyno waits for a replacement.
 	replaceAfter time.Duration
+	registry     *docker.Registry // PIER_REGISTRY; nil streams images
 }
 
 func newHarness(t testing.TB) *harness {
@@ -77,12 +78,12 @@ func newHarness(t testing.TB) *harness {
 }
 
 // start runs a loop until the test ends (or the returned stop is called).
-func (h *harness) start() (*dynos.Loop, func()) {
+func (h *harness) start(tune ...func(*dynos.Loop)) (*dynos.Loop, func()) {
 	l := &dynos.Loop{
 		Store: h.store, Cluster: h.cluster, Resync: time.Second, StopTimeout: 5 * time.Second,
 		Logger:  slog.New(slog.NewTextHandler(testLog{h.t}, nil)),
 		Options: scheduler.Options{LostHostGrace: h.grace, ReplaceUnhealthyAfter: h.replaceAfter}, ReleaseTimeout: h.releaseTimeout,
-		Connect: dynos.ConnectDocker,
+		Connect: dynos.ConnectDocker, Registry: h.registry,
 		Lead: func(ctx context.Context) (dynos.Lease, error) {
 			l, err := h.store.TryLeadScheduler(ctx)
 			if l == nil {
@@ -90,6 +91,9 @@ func (h *harness) start() (*dynos.Loop, func()) {
 			}
 			return l, nil
 		},
+	}
+	for _, f := range tune {
+		f(l)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -56,6 +56,7 @@ func (l *Loop) round(ctx context.Context) time.Duration {
 		return next
 	}
 	l.recordHealth(ctx, w, unreachable)
+	l.maybePrune(ctx)
 	d, failed := l.checkReleases(ctx, w, observed)
 	if failed {
 		return 0 // plan again from the release that is current now

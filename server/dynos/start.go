@@ -127,7 +127,7 @@ func (l *Loop) startAll(ctx context.Context, w world, place []scheduler.Placemen
 			defer func() { <-l.starts.sem }()
 			mu := l.starts.copyLock(p.Host, a.Image)
 			mu.Lock()
-			err := l.ensureImage(ctx, engines, p.Host, a.Image)
+			err := l.ensureImage(ctx, engines, p.Host, a.Image, a.ImageRef)
 			mu.Unlock()
 			if err == nil {
 				_, err = e.Run(ctx, spec)

@@ -206,6 +206,7 @@ type Workload struct {
 	Maintenance bool
 	Release     *Release
 	Image       string            // the slug's image
+	ImageRef    string            // the slug's image as named (in PIER_REGISTRY, for one built there)
 	Commands    map[string]string // process type → command
 	Env         map[string]string // the release's config vars
 	Formation   []Formation

@@ -21,7 +21,7 @@ func (s *Store) Workloads(ctx context.Context) ([]platform.Workload, error) {
 		rows, err := tx.Query(ctx, `
 			SELECT a.id, a.name, a.maintenance, r.id, r.version, r.created_at,
 				-- a deploy records the image id as the checksum: run exactly that
-				CASE WHEN s.checksum LIKE 'sha256:%' THEN s.checksum ELSE s.image END, s.process_types, c.vars
+				CASE WHEN s.checksum LIKE 'sha256:%' THEN s.checksum ELSE s.image END, s.image, s.process_types, c.vars
 			FROM apps a
 			LEFT JOIN LATERAL (SELECT x.id, x.version, x.created_at, x.slug_id, x.config_id FROM releases x
 				WHERE x.app_id = a.id AND x.status = 'succeeded' ORDER BY x.version DESC LIMIT 1) r ON true
@@ -35,15 +35,15 @@ func (s *Store) Workloads(ctx context.Context) ([]platform.Workload, error) {
 			var w platform.Workload
 			var relID *uuid.UUID
 			var version *int
-			var image *string
+			var image, ref *string
 			var created *time.Time
 			if err := rows.Scan(uid(&w.App.ID), &w.App.Name, &w.Maintenance, &relID, &version, &created,
-				&image, &w.Commands, &w.Env); err != nil {
+				&image, &ref, &w.Commands, &w.Env); err != nil {
 				return fmt.Errorf("read workloads: %w", err)
 			}
 			if relID != nil && image != nil {
 				w.Release = &platform.Release{ID: *relID, Version: *version, App: w.App, CreatedAt: *created, Current: true}
-				w.Image = *image
+				w.Image, w.ImageRef = *image, *ref
 			}
 			byID[w.App.ID] = len(out)
 			out = append(out, w)
