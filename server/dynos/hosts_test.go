@@ -14,18 +14,17 @@ import (
 	"github.com/pier-paas/pier/server/platform"
 )
 
-// hostLoss runs two engines with web=4 spread over them, powers the second
-// off and returns how long until its dynos served from the first.
-func hostLoss(t testing.TB, grace time.Duration) time.Duration {
-	h := newHarness(t)
+// addSecondHost starts a second engine and adds it to the pool; its
+// containers are removed when the test ends.
+func addSecondHost(t testing.TB, h *harness) (*dockertest.Daemon, platform.Host) {
+	t.Helper()
 	second := dockertest.SecondEngine(t)
 	ctx := context.Background()
-	e2 := second.Engine(t)
-	info, err := e2.Info(ctx)
+	info, err := second.Engine(t).Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	host2, err := h.store.AddHost(ctx, h.user, platform.HostSpec{Endpoint: second.Endpoint, Name: "second"}, info)
+	host, err := h.store.AddHost(ctx, h.user, platform.HostSpec{Endpoint: second.Endpoint, Name: "second"}, info)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +35,15 @@ func hostLoss(t testing.TB, grace time.Duration) time.Duration {
 			c.ContainerRemove(context.Background(), x.ID, container.RemoveOptions{Force: true})
 		}
 	})
+	return second, host
+}
+
+// hostLoss runs two engines with web=4 spread over them, powers the second
+// off and returns how long until its dynos served from the first.
+func hostLoss(t testing.TB, grace time.Duration) time.Duration {
+	h := newHarness(t)
+	second, host2 := addSecondHost(t, h)
+	ctx := context.Background()
 	app, err := h.store.CreateApp(ctx, h.user, "spread")
 	if err != nil {
 		t.Fatal(err)
@@ -104,23 +112,8 @@ func TestTwoHostsThroughRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.registry = reg
-	second := dockertest.SecondEngine(t)
+	second, _ := addSecondHost(t, h)
 	ctx := context.Background()
-	e2 := second.Engine(t)
-	info, err := e2.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.store.AddHost(ctx, h.user, platform.HostSpec{Endpoint: second.Endpoint, Name: "second"}, info); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c := second.Client(t)
-		cs, _ := c.ContainerList(context.Background(), container.ListOptions{All: true})
-		for _, x := range cs {
-			c.ContainerRemove(context.Background(), x.ID, container.RemoveOptions{Force: true})
-		}
-	})
 	app, err := h.store.CreateApp(ctx, h.user, "pulled")
 	if err != nil {
 		t.Fatal(err)
