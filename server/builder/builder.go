@@ -34,6 +34,7 @@ type Store interface {
 	ConfigVars(ctx context.Context, a platform.App) (map[string]string, error)
 	BuildSettings(ctx context.Context, a platform.App) (platform.BuildSettings, error)
 	FailAbandonedBuilds(ctx context.Context) (int, error)
+	PendingBuilds(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]bool, error)
 }
 
 // Engine builds images and reads what they run: the local Docker engine.
@@ -49,6 +50,10 @@ type Engine interface {
 	RemoveVolumes(ctx context.Context, labels map[string]string, keep string) error
 	// PushImage sends a built image to the registry.
 	PushImage(ctx context.Context, id, ref string, reg *docker.Registry) error
+	// BuildContainers and RemoveContainer find and remove the containers
+	// of builds that ended without removing them (their server died).
+	BuildContainers(ctx context.Context) (map[string][]string, error)
+	RemoveContainer(ctx context.Context, id string) error
 }
 
 // DefaultTimeout bounds a build, Heroku's 15 minutes.
@@ -165,6 +170,7 @@ func (b *Builder) Run(ctx context.Context) {
 		} else if n > 0 {
 			b.Logger.Info("failed builds whose server stopped", "builds", n)
 		}
+		b.removeLeftovers(ctx)
 		select {
 		case <-ctx.Done():
 			close(b.stopping)
@@ -231,3 +237,37 @@ func (b *Builder) run(actor platform.User, app platform.App, slot *postgres.Buil
 }
 
 var errStopping = errors.New("the Pier server stopped during the build: start it again")
+
+// removeLeftovers removes the builder and release-phase containers of
+// builds that have settled: a server that died mid-build left them.
+func (b *Builder) removeLeftovers(ctx context.Context) {
+	byBuild, err := b.Engine.BuildContainers(ctx)
+	if err != nil || len(byBuild) == 0 {
+		if err != nil && ctx.Err() == nil {
+			b.Logger.Warn("could not look for leftover build containers", "err", err)
+		}
+		return
+	}
+	ids := make([]uuid.UUID, 0, len(byBuild))
+	for s := range byBuild {
+		if id, err := uuid.Parse(s); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	pending, err := b.Store.PendingBuilds(ctx, ids)
+	if err != nil {
+		return
+	}
+	for s, containers := range byBuild {
+		if id, err := uuid.Parse(s); err == nil && pending[id] {
+			continue
+		}
+		for _, c := range containers {
+			if err := b.Engine.RemoveContainer(ctx, c); err != nil {
+				b.Logger.Warn("could not remove a leftover build container", "build", s, "err", err)
+			} else {
+				b.Logger.Info("removed a container of a build that ended", "build", s)
+			}
+		}
+	}
+}

@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+	"github.com/google/uuid"
 	"github.com/pier-paas/pier/server/builder"
 	"github.com/pier-paas/pier/server/docker"
 	"github.com/pier-paas/pier/server/docker/dockertest"
@@ -360,5 +363,46 @@ func TestBuildPushesToRegistry(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(body), res.Build.ID.String()[:8]) {
 		t.Errorf("the registry's tags: %s", body)
+	}
+}
+
+// Containers of builds that settled (their server died mid-build, or
+// never cleaned up) are removed by the sweeper; a pending build's stay.
+func TestLeftoverBuildContainersRemoved(t *testing.T) {
+	w := newWorld(t, func(b *builder.Builder) { b.SweepEvery = 100 * time.Millisecond })
+	ctx := context.Background()
+	res, live := w.build(source(t, map[string]string{"Dockerfile": webApp, "index.html": "x"}, true))
+	if res.Err != nil {
+		t.Fatalf("build: %v\n%s", res.Err, live)
+	}
+	slot, err := w.store.CreateBuild(ctx, w.user, w.app, platform.Build{SourceURL: "http://example.com/pending.tgz"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slot.Close()
+	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\n", nil)
+	made := map[string]string{}
+	for what, build := range map[string]string{"settled": res.Build.ID.String(), "unknown": uuid.NewString(), "pending": slot.Build.ID.String()} {
+		c, err := api.ContainerCreate(ctx, &container.Config{Image: img, Cmd: []string{"/bin/busybox", "sleep", "60"},
+			Labels: map[string]string{docker.LabelBuild: build}}, nil, nil, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		made[what] = c.ID
+		t.Cleanup(func() { api.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true}) })
+	}
+	exists := func(id string) bool { _, err := api.ContainerInspect(ctx, id); return err == nil }
+	for deadline := time.Now().Add(10 * time.Second); exists(made["settled"]) || exists(made["unknown"]); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the containers of settled and unknown builds were not removed")
+		}
+	}
+	if !exists(made["pending"]) {
+		t.Error("the container of a pending build was removed")
 	}
 }

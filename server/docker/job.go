@@ -185,3 +185,31 @@ func (e *Engine) RemoveVolumes(ctx context.Context, labels map[string]string, ke
 	}
 	return nil
 }
+
+// LabelBuild marks the containers a build runs (the builder container,
+// the release phase) with the build's id, so that those a crashed server
+// left behind can be found.
+const LabelBuild = "io.pier.build"
+
+// BuildContainers lists the containers labelled with a build id, by id:
+// build id → container ids.
+func (e *Engine) BuildContainers(ctx context.Context) (map[string][]string, error) {
+	list, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", LabelBuild))})
+	if err != nil {
+		return nil, fmt.Errorf("docker %s: list build containers: %w", e.Endpoint, err)
+	}
+	out := map[string][]string{}
+	for _, c := range list {
+		out[c.Labels[LabelBuild]] = append(out[c.Labels[LabelBuild]], c.ID)
+	}
+	return out, nil
+}
+
+// RemoveContainer removes a container, running or not.
+func (e *Engine) RemoveContainer(ctx context.Context, id string) error {
+	err := e.api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
+	if err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("docker %s: remove %.12s: %w", e.Endpoint, id, err)
+	}
+	return nil
+}
