@@ -288,3 +288,21 @@ func TestNodeBuildpack(t *testing.T) {
 		t.Errorf("node index.js printed %q", got)
 	}
 }
+
+// A compile that hangs is killed at the build's timeout, and its builder
+// container goes with it.
+func TestBuildpackTimeout(t *testing.T) {
+	w := newWorld(t, withStack(t), func(b *builder.Builder) { b.Timeout = 4 * time.Second })
+	hang := writeBuildpack(t, map[string]string{"bin/detect": "#!/bin/sh\necho Hang\n", "bin/compile": "#!/bin/sh\necho hanging\nsleep 600\n"})
+	if _, err := w.store.SetBuildpacks(context.Background(), w.user, w.app, []string{"file://" + hang}); err != nil {
+		t.Fatal(err)
+	}
+	res, live := w.build(source(t, map[string]string{"README": "x"}, false))
+	if res.Err == nil || !strings.Contains(live, "hanging") || !strings.Contains(live, "the build took longer than 4s and was stopped") {
+		t.Fatalf("%v\n%s", res.Err, live)
+	}
+	left, err := dockertest.Engine(t).BuildContainers(context.Background())
+	if err != nil || len(left[res.Build.ID.String()]) != 0 {
+		t.Errorf("the builder container is still there: %v %v", left, err)
+	}
+}
