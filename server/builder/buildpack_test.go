@@ -136,8 +136,8 @@ func writeBuildpack(t *testing.T, files map[string]string) string {
 
 // Several buildpacks run in order: the first's export reaches the
 // second's compile, config vars arrive in ENV_DIR, bin/release's
-// config_vars and process types reach the dyno, and .profile.d runs when
-// it starts.
+// config_vars and process types reach the dyno, .profile.d runs when it
+// starts, and what .slugignore lists is gone before any buildpack runs.
 func TestBuildpacksInOrder(t *testing.T) {
 	w := newBuildpackWorld(t)
 	first := writeBuildpack(t, map[string]string{
@@ -161,7 +161,8 @@ func TestBuildpacksInOrder(t *testing.T) {
 	if _, err := w.store.SetBuildpacks(context.Background(), w.user, w.app, []string{"file://" + first, "file://" + second}); err != nil {
 		t.Fatal(err)
 	}
-	res, live := w.build(source(t, map[string]string{"README": "x"}, false))
+	res, live := w.build(source(t, map[string]string{"README": "x", ".slugignore": "# not needed to run\n*.psd\n/docs/\n",
+		"art/big.psd": "x", "art/small.png": "x", "docs/guide.md": "x"}, false))
 	if res.Err != nil {
 		t.Fatalf("build failed: %v\n%s", res.Err, live)
 	}
@@ -171,8 +172,8 @@ func TestBuildpacksInOrder(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, live)
 		}
 	}
-	got := w.run(res, `echo "$FROM_PROFILE $RELEASE_VAR $(cat greeting) $(cat seen-secret) $HOME $PWD"`)
-	if want := "profiled from-release hello-from-first s3cret /app /app"; !strings.Contains(got, want) {
+	got := w.run(res, `echo "$FROM_PROFILE $RELEASE_VAR $(cat greeting) $(cat seen-secret) $HOME $PWD $(ls art) $(ls -d docs 2>/dev/null || echo no-docs)"`)
+	if want := "profiled from-release hello-from-first s3cret /app /app small.png no-docs"; !strings.Contains(got, want) {
 		t.Errorf("the dyno saw %q, want %q", got, want)
 	}
 	slug, err := w.store.Slug(context.Background(), w.app, res.Release.SlugID.String())

@@ -15,6 +15,23 @@ status() {
   exit 0
 }
 
+# .slugignore: what the app leaves out, removed before any buildpack runs.
+# A pattern with a slash names paths from the top; one without matches
+# names at any depth.
+if [ -f "$build/.slugignore" ]; then
+  while IFS= read -r pattern || [ -n "$pattern" ]; do
+    pattern=${pattern%$'\r'}
+    case "$pattern" in "" | "#"*) continue ;; esac
+    pattern=${pattern#/}
+    pattern=${pattern%/}
+    if [[ "$pattern" == */* ]]; then
+      (cd "$build" && shopt -s nullglob globstar && for p in $pattern; do rm -rf -- "$p"; done)
+    else
+      find "$build" -mindepth 1 -name "$pattern" -prune -exec rm -rf -- {} +
+    fi
+  done <"$build/.slugignore"
+fi
+
 chosen=() names=()
 for bp in /tmp/buildpacks/*; do
   if name=$(cd "$build" && "$bp/bin/detect" "$build" 2>/dev/null); then

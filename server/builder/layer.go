@@ -84,7 +84,7 @@ func copySlug(tw *tar.Writer, r io.Reader, limit int64) (int64, error) {
 		}
 		size += h.Size
 		if size > limit {
-			return size, platform.Invalid("The compiled app is over %s, the limit for a slug: leave out what it does not need to run (a .slugignore is not read yet).", humanBytes(limit))
+			return size, platform.Invalid("The compiled app is over %s, the limit for a slug: list what it does not need to run in .slugignore.", humanBytes(limit))
 		}
 		if err := tw.WriteHeader(h); err != nil {
 			return size, err
