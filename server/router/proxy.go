@@ -334,8 +334,11 @@ func (c *clientConn) awaitFirstByte(bc *backendConn, deadline time.Time, up *upl
 	if !errors.Is(err, errDeadline) || !first.Before(deadline) {
 		return err
 	}
-	w := c.watch(bc)
+	// The real deadline is set before the watch starts: a client already
+	// gone makes the watcher move it into the past at once, and setting it
+	// after that would undo the wake-up and wait for the backend's answer.
 	_ = bc.conn.SetReadDeadline(deadline)
+	w := c.watch(bc)
 	_, err = bc.br.Peek(1)
 	if w.stop() {
 		c.ex.fail, c.ex.status = clientInterrupted, statusClientClosed
