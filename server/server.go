@@ -133,7 +133,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	var builds *builder.Builder
 	if s.engine != nil {
 		api.Images = s.engine
-		builds = &builder.Builder{Store: s.store, Engine: s.engine, Logger: s.Logger, AppURL: s.Config.appURL,
+		builds = &builder.Builder{Store: s.store, Engine: s.engine, Logger: s.Logger, AppURL: s.Config.appURL, Cluster: s.cluster,
 			Timeout: s.Config.BuildTimeout, MaxSourceBytes: herokuapi.DefaultMaxSourceBytes,
 			BuildStack: s.Config.BuildStack, RunStack: s.Config.RunStack, BuildMemoryMB: s.Config.BuildMemoryMB,
 			Registry: s.registry}

@@ -35,6 +35,7 @@ type Store interface {
 	BuildSettings(ctx context.Context, a platform.App) (platform.BuildSettings, error)
 	FailAbandonedBuilds(ctx context.Context) (int, error)
 	PendingBuilds(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]bool, error)
+	ExistingApps(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]bool, error)
 }
 
 // Engine builds images and reads what they run: the local Docker engine.
@@ -52,8 +53,9 @@ type Engine interface {
 	PushImage(ctx context.Context, id, ref string, reg *docker.Registry) error
 	// BuildContainers and RemoveContainer find and remove the containers
 	// of builds that ended without removing them (their server died).
-	BuildContainers(ctx context.Context) (map[string][]string, error)
+	BuildContainers(ctx context.Context, cluster string) (map[string][]string, error)
 	RemoveContainer(ctx context.Context, id string) error
+	VolumeLabelValues(ctx context.Context, key, cluster string) ([]string, error)
 }
 
 // DefaultTimeout bounds a build, Heroku's 15 minutes.
@@ -73,6 +75,11 @@ type Builder struct {
 	MaxSourceBytes int64
 	// TempDir holds sources while they build; "" is the system's.
 	TempDir string
+	// Cluster is the installation's id. It labels the containers and the
+	// build caches builds make, so that sweeping the leftovers of crashed
+	// builds and destroyed apps touches only this installation's; empty
+	// sweeps nothing.
+	Cluster string
 	// Buildpacks fetches the buildpacks that build apps without a
 	// Dockerfile; nil builds only Dockerfiles.
 	Buildpacks *buildpack.Resolver
@@ -171,6 +178,7 @@ func (b *Builder) Run(ctx context.Context) {
 			b.Logger.Info("failed builds whose server stopped", "builds", n)
 		}
 		b.removeLeftovers(ctx)
+		b.removeOrphanCaches(ctx)
 		select {
 		case <-ctx.Done():
 			close(b.stopping)
@@ -241,7 +249,10 @@ var errStopping = errors.New("the Pier server stopped during the build: start it
 // removeLeftovers removes the builder and release-phase containers of
 // builds that have settled: a server that died mid-build left them.
 func (b *Builder) removeLeftovers(ctx context.Context) {
-	byBuild, err := b.Engine.BuildContainers(ctx)
+	if b.Cluster == "" {
+		return
+	}
+	byBuild, err := b.Engine.BuildContainers(ctx, b.Cluster)
 	if err != nil || len(byBuild) == 0 {
 		if err != nil && ctx.Err() == nil {
 			b.Logger.Warn("could not look for leftover build containers", "err", err)
@@ -270,4 +281,46 @@ func (b *Builder) removeLeftovers(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// removeOrphanCaches removes the build caches of apps that were
+// destroyed.
+func (b *Builder) removeOrphanCaches(ctx context.Context) {
+	if b.Cluster == "" {
+		return
+	}
+	vals, err := b.Engine.VolumeLabelValues(ctx, LabelBuildCache, b.Cluster)
+	if err != nil || len(vals) == 0 {
+		return
+	}
+	ids := make([]uuid.UUID, 0, len(vals))
+	for _, v := range vals {
+		if id, err := uuid.Parse(v); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	exist, err := b.Store.ExistingApps(ctx, ids)
+	if err != nil {
+		return
+	}
+	for _, id := range ids {
+		if exist[id] {
+			continue
+		}
+		if err := b.Engine.RemoveVolumes(ctx, map[string]string{LabelBuildCache: id.String()}, ""); err != nil {
+			b.Logger.Warn("could not remove a destroyed app's build cache", "app", id, "err", err)
+		}
+	}
+}
+
+// labels are the labels of a container or volume a build makes.
+func (b *Builder) labels(app platform.App, kv ...string) map[string]string {
+	l := map[string]string{docker.LabelAppName: app.Name}
+	if b.Cluster != "" {
+		l[docker.LabelCluster] = b.Cluster
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		l[kv[i]] = kv[i+1]
+	}
+	return l
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 	"github.com/google/uuid"
 	"github.com/pier-paas/pier/server/builder"
@@ -57,7 +58,7 @@ func newWorld(t *testing.T, tune ...func(*builder.Builder)) *world {
 		}
 	})
 	b := &builder.Builder{Store: store, Engine: engine, Logger: slog.New(slog.DiscardHandler),
-		AppURL: func(name string) string { return "http://" + name + ".localhost/" }, TempDir: t.TempDir()}
+		AppURL: func(name string) string { return "http://" + name + ".localhost/" }, TempDir: t.TempDir(), Cluster: "test-" + uuid.NewString()}
 	for _, f := range tune {
 		f(b)
 	}
@@ -367,7 +368,9 @@ func TestBuildPushesToRegistry(t *testing.T) {
 }
 
 // Containers of builds that settled (their server died mid-build, or
-// never cleaned up) are removed by the sweeper; a pending build's stay.
+// never cleaned up) are removed by the sweeper, and so are the build
+// caches of destroyed apps; a pending build's containers and a live app's
+// cache stay.
 func TestLeftoverBuildContainersRemoved(t *testing.T) {
 	w := newWorld(t, func(b *builder.Builder) { b.SweepEvery = 100 * time.Millisecond })
 	ctx := context.Background()
@@ -389,20 +392,43 @@ func TestLeftoverBuildContainersRemoved(t *testing.T) {
 	made := map[string]string{}
 	for what, build := range map[string]string{"settled": res.Build.ID.String(), "unknown": uuid.NewString(), "pending": slot.Build.ID.String()} {
 		c, err := api.ContainerCreate(ctx, &container.Config{Image: img, Cmd: []string{"/bin/busybox", "sleep", "60"},
-			Labels: map[string]string{docker.LabelBuild: build}}, nil, nil, nil, "")
+			Labels: map[string]string{docker.LabelBuild: build, docker.LabelCluster: w.b.Cluster}}, nil, nil, nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		made[what] = c.ID
 		t.Cleanup(func() { api.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true}) })
 	}
+	// Build caches: one of an app that was destroyed, one of a live app.
+	for _, app := range []string{uuid.NewString(), w.app.ID.String()} {
+		v, err := api.VolumeCreate(ctx, volume.CreateOptions{Name: "pier-cache-" + app + "-0",
+			Labels: map[string]string{builder.LabelBuildCache: app, docker.LabelCluster: w.b.Cluster}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { api.VolumeRemove(context.Background(), v.Name, true) })
+		made["cache of "+app] = v.Name
+	}
 	exists := func(id string) bool { _, err := api.ContainerInspect(ctx, id); return err == nil }
-	for deadline := time.Now().Add(10 * time.Second); exists(made["settled"]) || exists(made["unknown"]); time.Sleep(50 * time.Millisecond) {
+	orphan := func() bool {
+		vals, _ := dockertest.Engine(t).VolumeLabelValues(ctx, builder.LabelBuildCache, w.b.Cluster)
+		return len(vals) > 1
+	}
+	for deadline := time.Now().Add(10 * time.Second); exists(made["settled"]) || exists(made["unknown"]) || orphan(); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("the containers of settled and unknown builds were not removed")
+			t.Fatal("the containers of settled and unknown builds, or a destroyed app's cache, were not removed")
 		}
 	}
 	if !exists(made["pending"]) {
 		t.Error("the container of a pending build was removed")
+	}
+	for what, name := range made {
+		if !strings.HasPrefix(what, "cache of ") {
+			continue
+		}
+		_, err := api.VolumeInspect(ctx, name)
+		if live := strings.HasSuffix(what, w.app.ID.String()); live != (err == nil) {
+			t.Errorf("%s: live app %v, volume there: %v", what, live, err == nil)
+		}
 	}
 }

@@ -86,9 +86,9 @@ func (b *Builder) compile(ctx context.Context, app platform.App, build platform.
 	job, err := b.Engine.CreateJob(ctx, docker.JobSpec{
 		Name: "pier-build-" + build.ID.String(), Image: b.buildStack(), User: "root",
 		Cmd: []string{"/bin/bash", "/tmp/pier/driver.sh"}, Env: env,
-		Labels:   map[string]string{docker.LabelAppName: app.Name, docker.LabelType: "build", docker.LabelBuild: build.ID.String()},
+		Labels:   b.labels(app, docker.LabelType, "build", docker.LabelBuild, build.ID.String()),
 		MemoryMB: b.buildMemory(), PidsLimit: 4096,
-		Volumes: map[string]string{cache: "/tmp/cache"}, VolumeLabels: map[string]string{LabelBuildCache: app.ID.String(), docker.LabelAppName: app.Name},
+		Volumes: map[string]string{cache: "/tmp/cache"}, VolumeLabels: b.labels(app, LabelBuildCache, app.ID.String()),
 	}, newIndent(out))
 	if err != nil {
 		return compiled{}, err

@@ -302,7 +302,7 @@ func TestBuildpackTimeout(t *testing.T) {
 	if res.Err == nil || !strings.Contains(live, "hanging") || !strings.Contains(live, "the build took longer than 4s and was stopped") {
 		t.Fatalf("%v\n%s", res.Err, live)
 	}
-	left, err := dockertest.Engine(t).BuildContainers(context.Background())
+	left, err := dockertest.Engine(t).BuildContainers(context.Background(), w.b.Cluster)
 	if err != nil || len(left[res.Build.ID.String()]) != 0 {
 		t.Errorf("the builder container is still there: %v %v", left, err)
 	}

@@ -34,7 +34,7 @@ func (b *Builder) releasePhase(ctx context.Context, app platform.App, build plat
 	fmt.Fprintf(out, "-----> Running release command: %s\n", command)
 	s, err := b.Engine.RunAttached(ctx, docker.RunSpec{
 		Name: "pier-release-" + build.ID.String(), Image: image, Command: command, Env: env,
-		Labels:   map[string]string{docker.LabelAppName: app.Name, docker.LabelType: "release", docker.LabelBuild: build.ID.String()},
+		Labels:   b.labels(app, docker.LabelType, "release", docker.LabelBuild, build.ID.String()),
 		MemoryMB: 512, CPUs: 1, StopTimeout: 10 * time.Second,
 	})
 	if err != nil {

@@ -191,10 +191,11 @@ func (e *Engine) RemoveVolumes(ctx context.Context, labels map[string]string, ke
 // left behind can be found.
 const LabelBuild = "io.pier.build"
 
-// BuildContainers lists the containers labelled with a build id, by id:
-// build id → container ids.
-func (e *Engine) BuildContainers(ctx context.Context) (map[string][]string, error) {
-	list, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", LabelBuild))})
+// BuildContainers lists the installation's containers labelled with a
+// build id, by id: build id → container ids.
+func (e *Engine) BuildContainers(ctx context.Context, cluster string) (map[string][]string, error) {
+	list, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
+		filters.Arg("label", LabelBuild), filters.Arg("label", LabelCluster+"="+cluster))})
 	if err != nil {
 		return nil, fmt.Errorf("docker %s: list build containers: %w", e.Endpoint, err)
 	}
@@ -212,4 +213,23 @@ func (e *Engine) RemoveContainer(ctx context.Context, id string) error {
 		return fmt.Errorf("docker %s: remove %.12s: %w", e.Endpoint, id, err)
 	}
 	return nil
+}
+
+// VolumeLabelValues lists the values of label key on the installation's
+// volumes: the apps that have build caches here.
+func (e *Engine) VolumeLabelValues(ctx context.Context, key, cluster string) ([]string, error) {
+	vols, err := e.api.VolumeList(ctx, volume.ListOptions{Filters: filters.NewArgs(
+		filters.Arg("label", key), filters.Arg("label", LabelCluster+"="+cluster))})
+	if err != nil {
+		return nil, fmt.Errorf("docker %s: list volumes: %w", e.Endpoint, err)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range vols.Volumes {
+		if val := v.Labels[key]; !seen[val] {
+			seen[val] = true
+			out = append(out, val)
+		}
+	}
+	return out, nil
 }

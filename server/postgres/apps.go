@@ -199,3 +199,8 @@ func (s *Store) DestroyApp(ctx context.Context, actor platform.User, a platform.
 		return appendEvent(ctx, tx, &a.ID, a.Name, "app.destroy", actor.Email, nil)
 	})
 }
+
+// ExistingApps says which of ids are apps that exist.
+func (s *Store) ExistingApps(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	return s.idSet(ctx, "existing apps", `SELECT id FROM apps WHERE id = ANY($1)`, ids)
+}

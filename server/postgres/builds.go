@@ -322,20 +322,5 @@ func (s *Store) BuildByID(ctx context.Context, id uuid.UUID) (platform.Build, er
 // PendingBuilds says which of ids are builds still pending; settled and
 // unknown ids are not in the map.
 func (s *Store) PendingBuilds(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM builds WHERE id = ANY($1) AND status = 'pending'`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("pending builds: %w", err)
-	}
-	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (uuid.UUID, error) {
-		var id uuid.UUID
-		return id, r.Scan(uid(&id))
-	})
-	if err != nil {
-		return nil, fmt.Errorf("pending builds: %w", err)
-	}
-	out := make(map[uuid.UUID]bool, len(found))
-	for _, id := range found {
-		out[id] = true
-	}
-	return out, nil
+	return s.idSet(ctx, "pending builds", `SELECT id FROM builds WHERE id = ANY($1) AND status = 'pending'`, ids)
 }

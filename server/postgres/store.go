@@ -122,3 +122,24 @@ func isUniqueViolation(err error, constraint string) bool {
 // uid scans a uuid column through pgx's binary path: uuid.UUID implements
 // sql.Scanner, which pgx prefers and which goes through text and a parse.
 func uid(id *uuid.UUID) *[16]byte { return (*[16]byte)(id) }
+
+// idSet runs query, which selects the ids among $1 that qualify, and
+// returns them as a set.
+func (s *Store) idSet(ctx context.Context, what, query string, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	rows, err := s.pool.Query(ctx, query, ids)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (uuid.UUID, error) {
+		var id uuid.UUID
+		return id, r.Scan(uid(&id))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	out := make(map[uuid.UUID]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
