@@ -40,7 +40,7 @@ type Store interface {
 
 // Engine builds images and reads what they run: the local Docker engine.
 type Engine interface {
-	Build(ctx context.Context, buildContext io.Reader, tag string, out io.Writer) (string, error)
+	Build(ctx context.Context, buildContext io.Reader, tag string, labels map[string]string, out io.Writer) (string, error)
 	ReadImage(ctx context.Context, image string) (platform.Image, error)
 	// RunAttached runs a container and hands over its output and exit
 	// status: the release phase.

@@ -174,6 +174,15 @@ func TestDockerfileBuild(t *testing.T) {
 	if res.Release.Description != "Deploy 0123456" {
 		t.Errorf("release description %q", res.Release.Description)
 	}
+	// The image carries the installation's id: pruning removes only its own.
+	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	if img, err := api.ImageInspect(context.Background(), *slug.Checksum); err != nil || img.Config.Labels[docker.LabelCluster] != w.b.Cluster {
+		t.Errorf("image labels %v, %v; want %s=%s", img.Config.Labels, err, docker.LabelCluster, w.b.Cluster)
+	}
 
 	res, live = w.build(src)
 	if res.Err != nil || !strings.Contains(live, "Using cache") || res.Release.Version != 3 {

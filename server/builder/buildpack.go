@@ -111,7 +111,7 @@ func (b *Builder) compile(ctx context.Context, app platform.App, build platform.
 		return compiled{}, err
 	}
 	tag := "pier-build/" + app.Name + ":" + build.ID.String()[:8]
-	id, err := b.layer(ctx, job, tag, rel.ConfigVars, out)
+	id, err := b.layer(ctx, app, job, tag, rel.ConfigVars, out)
 	if err != nil {
 		return compiled{}, err
 	}

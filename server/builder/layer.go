@@ -25,7 +25,7 @@ const DefaultMaxSlugBytes = 1 << 30
 // layer copies the compiled app (/app) out of the builder container and
 // builds the slug image: the run stack with the app at /app and the
 // launcher that starts each dyno's command.
-func (b *Builder) layer(ctx context.Context, job *docker.Job, tag string, configVars map[string]string, out io.Writer) (string, error) {
+func (b *Builder) layer(ctx context.Context, app platform.App, job *docker.Job, tag string, configVars map[string]string, out io.Writer) (string, error) {
 	rc, err := job.CopyOut(ctx, "/app")
 	if err != nil {
 		return "", err
@@ -59,7 +59,7 @@ CMD []
 	}, func(r io.Reader) error {
 		var err error
 		// The engine's step-by-step output says nothing a user needs here.
-		id, err = b.Engine.Build(ctx, r, tag, io.Discard)
+		id, err = b.Engine.Build(ctx, r, tag, b.labels(app), io.Discard)
 		return err
 	})
 	if err != nil {

@@ -127,7 +127,7 @@ func (b *Builder) dockerfile(ctx context.Context, app platform.App, build platfo
 	go func() { pw.CloseWithError(source.Repack(src, root, pw)) }()
 	defer pr.Close()
 	tag = "pier-build/" + app.Name + ":" + build.ID.String()[:8]
-	id, err = b.Engine.Build(ctx, pr, tag, newIndent(out))
+	id, err = b.Engine.Build(ctx, pr, tag, b.labels(app), newIndent(out))
 	return tag, id, err
 }
 

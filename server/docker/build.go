@@ -18,11 +18,11 @@ type BuildError struct{ Message string }
 func (e *BuildError) Error() string { return e.Message }
 
 // Build builds the Dockerfile in buildContext (a tar stream, gzip or not)
-// and tags the image tag, reusing the engine's layer cache. The engine's
-// progress lines go to out as they come. It returns the image's id; a
-// failing step is a *BuildError.
-func (e *Engine) Build(ctx context.Context, buildContext io.Reader, tag string, out io.Writer) (string, error) {
-	res, err := e.api.ImageBuild(ctx, buildContext, build.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
+// and tags the image tag, with labels, reusing the engine's layer cache.
+// The engine's progress lines go to out as they come. It returns the
+// image's id; a failing step is a *BuildError.
+func (e *Engine) Build(ctx context.Context, buildContext io.Reader, tag string, labels map[string]string, out io.Writer) (string, error) {
+	res, err := e.api.ImageBuild(ctx, buildContext, build.ImageBuildOptions{Tags: []string{tag}, Labels: labels, Remove: true, ForceRemove: true})
 	if err != nil {
 		// A context without a Dockerfile is refused before any step runs.
 		// (One that is not a tarball at all is the caller's to catch: the

@@ -55,7 +55,7 @@ func TestBuild(t *testing.T) {
 		"hello.txt":  fmt.Sprintf("hello %d\n", time.Now().UnixNano()), // a first build, uncached
 	}
 	var out bytes.Buffer
-	id, err := e.Build(ctx, tarOf(t, files), tag, &out)
+	id, err := e.Build(ctx, tarOf(t, files), tag, nil, &out)
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, out.String())
 	}
@@ -66,7 +66,7 @@ func TestBuild(t *testing.T) {
 		t.Fatalf("tag %s is %v (%v), want %s", tag, got.ID, err, id)
 	}
 	out.Reset()
-	again, err := e.Build(ctx, tarOf(t, files), tag, &out)
+	again, err := e.Build(ctx, tarOf(t, files), tag, nil, &out)
 	if err != nil || again != id || !strings.Contains(out.String(), "Using cache") {
 		t.Errorf("second build: %q (%v), want %q from the cache; output:\n%s", again, err, id, out.String())
 	}
@@ -75,7 +75,7 @@ func TestBuild(t *testing.T) {
 		"failing step":  tarOf(t, map[string]string{"Dockerfile": "FROM scratch\nCOPY missing.txt /\n"}),
 		"no Dockerfile": tarOf(t, map[string]string{"hello.txt": "hi"}),
 	} {
-		_, err := e.Build(ctx, context, tag+"-bad", nil)
+		_, err := e.Build(ctx, context, tag+"-bad", nil, nil)
 		var be *docker.BuildError
 		if !errors.As(err, &be) || be.Message == "" || strings.Contains(be.Message, "daemon") {
 			t.Errorf("%s: %v, want a *BuildError fit to show", name, err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/errdefs"
@@ -124,10 +125,11 @@ type ImageInfo struct {
 	Created time.Time
 }
 
-// ListImages lists the images with a tag under one of prefixes (e.g.
-// "pier-build/"), with those tags.
-func (e *Engine) ListImages(ctx context.Context, prefixes []string) ([]ImageInfo, error) {
-	list, err := e.api.ImageList(ctx, image.ListOptions{})
+// ListImages lists the images the installation cluster built (by their
+// label) with a tag under one of prefixes (e.g. "pier-build/"), with those
+// tags.
+func (e *Engine) ListImages(ctx context.Context, cluster string, prefixes []string) ([]ImageInfo, error) {
+	list, err := e.api.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("label", LabelCluster+"="+cluster))})
 	if err != nil {
 		return nil, fmt.Errorf("docker %s: list images: %w", e.Endpoint, err)
 	}

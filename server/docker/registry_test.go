@@ -24,7 +24,7 @@ func TestRegistryPushPull(t *testing.T) {
 	dst := second.Engine(t)
 	ctx := context.Background()
 	tag := fmt.Sprintf("pier-test/pushed-%d:latest", os.Getpid())
-	id, err := src.Build(ctx, tarOf(t, map[string]string{"Dockerfile": "FROM scratch\nCOPY hello /hello\n", "hello": tag}), tag, nil)
+	id, err := src.Build(ctx, tarOf(t, map[string]string{"Dockerfile": "FROM scratch\nCOPY hello /hello\n", "hello": tag}), tag, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

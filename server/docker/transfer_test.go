@@ -26,7 +26,7 @@ func BenchmarkImageTransfer(b *testing.B) {
 	rand.Read(data)
 	tag := fmt.Sprintf("pier-test/transfer-%d:latest", os.Getpid())
 	ctx := context.Background()
-	if _, err := src.Build(ctx, tarOf(b, map[string]string{"Dockerfile": "FROM scratch\nCOPY blob /blob\n", "blob": string(data)}), tag, nil); err != nil {
+	if _, err := src.Build(ctx, tarOf(b, map[string]string{"Dockerfile": "FROM scratch\nCOPY blob /blob\n", "blob": string(data)}), tag, nil, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {

@@ -135,7 +135,8 @@ func TestTwoHostsThroughRegistry(t *testing.T) {
 }
 
 // The leader removes the images of all but each app's newest releases
-// from the hosts, and leaves other images alone.
+// from the hosts, and leaves other images alone: those Pier did not build,
+// and those another installation sharing the engine built.
 func TestOldImagesPruned(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
@@ -143,9 +144,14 @@ func TestOldImagesPruned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Images a build of this installation made carry its cluster id.
+	built := func(body string) string {
+		return dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY index.html /app/www/index.html\nLABEL "+
+			docker.LabelCluster+"="+h.cluster+"\n", map[string]string{"index.html": body})
+	}
 	var refs []string
 	for i := 1; i <= 4; i++ {
-		img := webImage(t, fmt.Sprintf("release %d", i))
+		img := built(fmt.Sprintf("release %d", i))
 		ref := fmt.Sprintf("pier-build/pruned-%d:v%d", os.Getpid(), i)
 		if err := h.api.ImageTag(ctx, img, ref); err != nil {
 			t.Fatal(err)
@@ -155,10 +161,15 @@ func TestOldImagesPruned(t *testing.T) {
 	}
 	t.Cleanup(func() { dockertest.RemoveImages(fmt.Sprintf("pier-build/pruned-%d", os.Getpid())) })
 	other := webImage(t, "not Pier's")
+	// Another installation's build, on the same engine.
+	foreign := fmt.Sprintf("pier-build/pruned-%d:foreign", os.Getpid())
+	if err := h.api.ImageTag(ctx, webImage(t, "another Pier's"), foreign); err != nil {
+		t.Fatal(err)
+	}
 	h.start(func(l *dynos.Loop) { l.Images, l.KeepReleases, l.PruneMinAge = h.store, 2, -1 })
 	has := func(ref string) bool { _, err := h.api.ImageInspect(ctx, ref); return err == nil }
 	h.eventually("the two oldest releases' images removed", func() bool { return !has(refs[0]) && !has(refs[1]) })
-	for _, ref := range append(refs[2:], other) {
+	for _, ref := range append(refs[2:], other, foreign) {
 		if !has(ref) {
 			t.Errorf("%s was removed", ref)
 		}

@@ -41,7 +41,7 @@ type Engine interface {
 	ExportImage(ctx context.Context, ref string) (io.ReadCloser, error)
 	ImportImage(ctx context.Context, r io.Reader) error
 	PullImage(ctx context.Context, ref string, reg *docker.Registry) error
-	ListImages(ctx context.Context, prefixes []string) ([]docker.ImageInfo, error)
+	ListImages(ctx context.Context, cluster string, prefixes []string) ([]docker.ImageInfo, error)
 	RemoveImage(ctx context.Context, ref string) error
 	FollowLogs(ctx context.Context, id string, since time.Time, fn func(stream int, t time.Time, line string)) error
 	Close() error

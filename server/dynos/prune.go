@@ -7,8 +7,9 @@ import (
 	"github.com/pier-paas/pier/server/docker"
 )
 
-// Image pruning: the leader removes from every host the images Pier built
-// that none of the newest releases of any app runs.
+// Image pruning: the leader removes from every host the images this
+// installation built (labelled with its cluster id) that none of the
+// newest releases of any app runs.
 const (
 	// DefaultKeepReleases is how many of each app's newest releases keep
 	// their images on the hosts: those rollback reaches.
@@ -94,7 +95,7 @@ func (l *Loop) prune(ctx context.Context, engines map[string]Engine, now time.Ti
 		prefixes = append(prefixes, l.Registry.Host+"/")
 	}
 	for id, e := range engines {
-		images, err := e.ListImages(ctx, prefixes)
+		images, err := e.ListImages(ctx, l.Cluster, prefixes)
 		if err != nil {
 			l.Logger.Warn("could not list a host's images", "host", id, "err", err)
 			continue

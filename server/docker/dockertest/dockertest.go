@@ -77,7 +77,7 @@ func BuildOn(t testing.TB, endpoint, dockerfile string, files map[string]string)
 	}
 	defer e.Close()
 	tag := fmt.Sprintf("pier-test/%d-%d:latest", os.Getpid(), seq.Add(1))
-	if _, err := e.Build(ctx, &buf, tag, nil); err != nil {
+	if _, err := e.Build(ctx, &buf, tag, nil, nil); err != nil {
 		t.Fatalf("build %s: %v", tag, err)
 	}
 	t.Cleanup(func() {
