@@ -1,7 +1,12 @@
 package builder_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -306,4 +311,60 @@ func TestBuildpackTimeout(t *testing.T) {
 	if err != nil || len(left[res.Build.ID.String()]) != 0 {
 		t.Errorf("the builder container is still there: %v %v", left, err)
 	}
+}
+
+// On a stack without Python, the bundled Python buildpack installs it
+// from the stack's own package sources, and the dyno runs it.
+func TestPythonBuildpackInstallsPython(t *testing.T) {
+	noPython := dockertest.Build(t, "FROM "+dockertest.StackImage(t)+"\nRUN dpkg --purge --force-depends python3 python3-minimal "+
+		"python3.11 python3.11-minimal libpython3.11-minimal libpython3.11-stdlib && ! command -v python3\n", nil)
+	w := newWorld(t, withStack(t), func(b *builder.Builder) { b.BuildStack, b.RunStack = noPython, noPython })
+	t.Cleanup(func() {
+		dockertest.Engine(t).RemoveVolumes(context.Background(), map[string]string{builder.LabelBuildCache: w.app.ID.String()}, "")
+	})
+	// The dependency step with pip, offline: a wheel the app carries.
+	res, live := w.build(source(t, map[string]string{"requirements.txt": "./wheels/greet-1.0-py3-none-any.whl\n", ".python-version": "3.11\n",
+		"wheels/greet-1.0-py3-none-any.whl": wheel(t, "greet", "1.0", "def hello():\n    return 'hello from a wheel'\n"),
+		"app.py":                            "import json, ssl, greet\nprint('python', json.dumps([1]), ssl.OPENSSL_VERSION.split()[0], greet.hello())\n"}, false))
+	if res.Err != nil {
+		t.Fatalf("build failed: %v\n%s", res.Err, live)
+	}
+	for _, want := range []string{"-----> Installing python3.11 from the stack's package sources", "Python 3.11.",
+		"-----> Installing requirements with pip", "Successfully installed greet-1.0"} {
+		if !strings.Contains(live, want) {
+			t.Errorf("output lacks %q:\n%s", want, live)
+		}
+	}
+	if got := w.run(res, "python3 app.py"); !strings.Contains(got, "python [1] OpenSSL hello from a wheel") {
+		t.Errorf("python3 app.py printed %q", got)
+	}
+}
+
+// wheel is a pure-Python wheel of one module, as pip installs it.
+func wheel(t *testing.T, name, version, module string) string {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	info := name + "-" + version + ".dist-info/"
+	files := [][2]string{
+		{name + ".py", module},
+		{info + "METADATA", "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n"},
+		{info + "WHEEL", "Wheel-Version: 1.0\nGenerator: pier-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
+	}
+	var record strings.Builder
+	for _, f := range files {
+		sum := sha256.Sum256([]byte(f[1]))
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", f[0], base64.RawURLEncoding.EncodeToString(sum[:]), len(f[1]))
+	}
+	record.WriteString(info + "RECORD,,\n")
+	for _, f := range append(files, [2]string{info + "RECORD", record.String()}) {
+		w, err := zw.Create(f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(f[1]))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
 }
