@@ -19,22 +19,11 @@ import (
 //
 //	go test -run - -bench ImageTransfer -benchtime 3x ./server/docker/
 func BenchmarkImageTransfer(b *testing.B) {
-	const size = 100 << 20
-	src := dockertest.Engine(b)
-	second := dockertest.SecondEngine(b)
+	src, second, tag, _ := bigImage(b, "transfer")
 	dst := second.Engine(b)
-	data := make([]byte, size)
-	rand.Read(data)
-	tag := fmt.Sprintf("pier-test/transfer-%d:latest", os.Getpid())
 	ctx := context.Background()
-	if _, err := src.Build(ctx, tarOf(b, map[string]string{"Dockerfile": "FROM scratch\nCOPY blob /blob\n", "blob": string(data)}), tag, nil, nil); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		dockertest.RemoveImages(tag)
-	})
 	dstAPI := second.Client(b)
-	b.SetBytes(size)
+	b.SetBytes(imageSize)
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
@@ -62,26 +51,17 @@ func BenchmarkImageTransfer(b *testing.B) {
 //
 //	go test -run - -bench RegistryTransfer -benchtime 3x ./server/docker/
 func BenchmarkRegistryTransfer(b *testing.B) {
-	const size = 100 << 20
 	reg, err := docker.ParseRegistry(dockertest.Registry(b), "", "")
 	if err != nil {
 		b.Fatal(err)
 	}
-	src := dockertest.Engine(b)
-	second := dockertest.SecondEngine(b)
+	src, second, _, id := bigImage(b, "regtransfer")
 	dst := second.Engine(b)
-	data := make([]byte, size)
-	rand.Read(data)
-	tag := fmt.Sprintf("pier-test/regtransfer-%d:latest", os.Getpid())
 	ctx := context.Background()
-	id, err := src.Build(ctx, tarOf(b, map[string]string{"Dockerfile": "FROM scratch\nCOPY blob /blob\n", "blob": string(data)}), tag, nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
 	ref := reg.Ref("transfer", "v1")
-	b.Cleanup(func() { dockertest.RemoveImages(tag); dockertest.RemoveImages(reg.Host + "/transfer") })
+	b.Cleanup(func() { dockertest.RemoveImages(reg.Host + "/transfer") })
 	dstAPI := second.Client(b)
-	b.SetBytes(size)
+	b.SetBytes(imageSize)
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
@@ -97,4 +77,24 @@ func BenchmarkRegistryTransfer(b *testing.B) {
 	if ok, err := dst.HasImage(ctx, id); err != nil || !ok {
 		b.Fatalf("the second engine lacks the image after the pull: %v", err)
 	}
+}
+
+// imageSize is the transfer benchmarks' image: random bytes, so nothing
+// compresses.
+const imageSize = 100 << 20
+
+// bigImage builds the transfer benchmarks' image on the local engine and
+// starts a second engine; it returns both, and the image's tag and id.
+func bigImage(b *testing.B, name string) (*docker.Engine, *dockertest.Daemon, string, string) {
+	src := dockertest.Engine(b)
+	second := dockertest.SecondEngine(b)
+	data := make([]byte, imageSize)
+	rand.Read(data)
+	tag := fmt.Sprintf("pier-test/%s-%d:latest", name, os.Getpid())
+	id, err := src.Build(context.Background(), tarOf(b, map[string]string{"Dockerfile": "FROM scratch\nCOPY blob /blob\n", "blob": string(data)}), tag, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { dockertest.RemoveImages(tag) })
+	return src, second, tag, id
 }
