@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/pier-paas/pier/server/docker"
 )
 
 // ensureImage gets an image to a host that lacks it: pulled from the
@@ -17,15 +19,10 @@ func (l *Loop) ensureImage(ctx context.Context, engines map[string]Engine, hostI
 	}
 	if l.Registry.Holds(ref) {
 		started := time.Now()
-		err := dst.PullImage(ctx, ref, l.Registry)
+		err := pull(ctx, dst, image, ref, l.Registry)
 		if err == nil {
-			var ok bool
-			if ok, err = dst.HasImage(ctx, image); ok {
-				l.Logger.Info("pulled image from the registry", "image", ref, "to", hostID, "ms", time.Since(started).Milliseconds())
-				return nil
-			} else if err == nil {
-				err = fmt.Errorf("%s pulled, but it is not %s", ref, image)
-			}
+			l.Logger.Info("pulled image from the registry", "image", ref, "to", hostID, "ms", time.Since(started).Milliseconds())
+			return nil
 		}
 		l.Logger.Warn("could not pull the image from the registry; streaming it from a host that has it", "image", ref, "to", hostID, "err", err)
 	}
@@ -53,4 +50,16 @@ func copyImage(ctx context.Context, src, dst Engine, image string) error {
 	}
 	defer rc.Close()
 	return dst.ImportImage(ctx, rc)
+}
+
+// pull pulls ref onto dst and checks that it is image.
+func pull(ctx context.Context, dst Engine, image, ref string, reg *docker.Registry) error {
+	if err := dst.PullImage(ctx, ref, reg); err != nil {
+		return err
+	}
+	ok, err := dst.HasImage(ctx, image)
+	if err == nil && !ok {
+		err = fmt.Errorf("%s pulled, but it is not %s", ref, image)
+	}
+	return err
 }
