@@ -110,7 +110,7 @@ func (b *Builder) compile(ctx context.Context, app platform.App, build platform.
 	if err != nil {
 		return compiled{}, err
 	}
-	tag := "pier-build/" + app.Name + ":" + build.ID.String()[:8]
+	tag := imageTag(app, build)
 	id, err := b.layer(ctx, app, job, tag, rel.ConfigVars, out)
 	if err != nil {
 		return compiled{}, err

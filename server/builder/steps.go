@@ -126,9 +126,14 @@ func (b *Builder) dockerfile(ctx context.Context, app platform.App, build platfo
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(source.Repack(src, root, pw)) }()
 	defer pr.Close()
-	tag = "pier-build/" + app.Name + ":" + build.ID.String()[:8]
+	tag = imageTag(app, build)
 	id, err = b.Engine.Build(ctx, pr, tag, b.labels(app), newIndent(out))
 	return tag, id, err
+}
+
+// imageTag names a build's image on the engine that built it.
+func imageTag(app platform.App, build platform.Build) string {
+	return "pier-build/" + app.Name + ":" + build.ID.String()[:8]
 }
 
 // fetch copies the source to a temporary file, checking its size and,
