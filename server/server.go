@@ -23,6 +23,7 @@ import (
 	"github.com/pier-paas/pier/server/postgres/embedded"
 	"github.com/pier-paas/pier/server/secretkey"
 	"github.com/pier-paas/pier/server/tlsconfig"
+	"github.com/pier-paas/pier/web"
 )
 
 // Server is a running control plane.
@@ -151,7 +152,12 @@ func (s *Server) Serve(ctx context.Context) error {
 	rt := s.newRouter()
 	loop := s.newLoop()
 	loop.Drain = rt.Drain
-	loop.Published = func(snap *dynos.Snapshot) { s.routes.publish(snap, s.Config.Domain) }
+	changes := &web.Broadcaster{}
+	dashboardSaw := dynoChanges(changes)
+	loop.Published = func(snap *dynos.Snapshot) {
+		s.routes.publish(snap, s.Config.Domain)
+		dashboardSaw(snap)
+	}
 	api.Dynos = loop
 	api.OneOffs = oneOffs{loop}
 	if s.rdvLn != nil {
@@ -162,7 +168,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	api.Domain = s.Config.Domain
 	api.AppURL = s.Config.appURL
 	srv := &http.Server{
-		Handler:           api.Handler(),
+		Handler:           withDashboard(s.newDashboard(api, loop, changes, ctx.Done()), api.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,

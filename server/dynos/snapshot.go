@@ -2,7 +2,10 @@ package dynos
 
 import (
 	"context"
+	"fmt"
+	"hash/fnv"
 	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -212,4 +215,18 @@ func (l *Loop) forgetStopped(observing time.Time) {
 			delete(l.stopped, id)
 		}
 	}
+}
+
+// Digest sums up what a viewer of the dynos sees (each one's app, name,
+// release, state and health), so that a new snapshot that changes
+// nothing visible can be told apart cheaply.
+func (s *Snapshot) Digest() uint64 {
+	h := fnv.New64a()
+	apps := slices.Sorted(maps.Keys(s.Instances))
+	for _, app := range apps {
+		for _, in := range s.Instances[app] {
+			fmt.Fprintf(h, "%s %s.%d v%d %v %v %v\n", app, in.Type, in.Index, in.Release, in.State, in.Healthy, s.stopping[in.ID])
+		}
+	}
+	return h.Sum64()
 }

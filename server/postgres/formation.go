@@ -124,3 +124,22 @@ func (s *Store) Restart(ctx context.Context, actor platform.User, a platform.App
 		return appendEvent(ctx, tx, &a.ID, a.Name, "dyno.restart", actor.Email, data)
 	})
 }
+
+// Formations lists the process types of several apps at once, by app:
+// the dashboard's overview of every app.
+func (s *Store) Formations(ctx context.Context, appIDs []uuid.UUID) (map[uuid.UUID][]platform.Formation, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+formationCols+` FROM formations f JOIN apps a ON a.id = f.app_id
+		WHERE f.app_id = ANY($1) ORDER BY f.app_id, f.type`, appIDs)
+	if err != nil {
+		return nil, fmt.Errorf("list formations: %w", err)
+	}
+	fs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (platform.Formation, error) { return scanFormation(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list formations: %w", err)
+	}
+	out := make(map[uuid.UUID][]platform.Formation, len(appIDs))
+	for _, f := range fs {
+		out[f.App.ID] = append(out[f.App.ID], f)
+	}
+	return out, nil
+}

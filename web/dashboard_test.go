@@ -1,0 +1,247 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pier-paas/pier/server"
+	"github.com/pier-paas/pier/server/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const (
+	adminEmail    = "admin@example.com"
+	adminPassword = "admin-password-1"
+)
+
+// startServer runs a real Pier server on a fresh database and returns its
+// API's base URL.
+func startServer(t testing.TB) string {
+	t.Helper()
+	cfg := server.Defaults()
+	cfg.DatabaseURL, cfg.DataDir = pgtest.URL(t), t.TempDir()
+	cfg.APIAddr, cfg.RouterAddr, cfg.RendezvousAddr = "127.0.0.1:0", "127.0.0.1:0", ""
+	cfg.AdminEmail, cfg.AdminPassword, cfg.RateLimit = adminEmail, adminPassword, 0
+	s := &server.Server{Config: cfg, Logger: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := s.Start(ctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); s.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; s.Close() })
+	return "http://" + s.APIAddr()
+}
+
+// apiClient speaks to the API as another client would (the CLI, curl).
+type apiClient struct {
+	t     testing.TB
+	base  string
+	token string
+}
+
+func (c *apiClient) do(method, path string, body any) map[string]any {
+	c.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, r)
+	req.Header.Set("Accept", "application/vnd.heroku+json; version=3")
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	} else {
+		req.SetBasicAuth(adminEmail, adminPassword)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	json.NewDecoder(res.Body).Decode(&out)
+	if res.StatusCode >= 300 {
+		c.t.Fatalf("%s %s: %d %v", method, path, res.StatusCode, out)
+	}
+	return out
+}
+
+// browser starts headless Chromium (Debian's) for the test.
+func browser(t testing.TB) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("the dashboard tests need Chromium: %v", err)
+		}
+		t.Skip("the dashboard tests drive Debian's Chromium: apt-get install chromium")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 800))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	// The protocol may name things this chromedp version does not know
+	// (new Chromium): those complaints are not the test's business.
+	ctx, cancelB := chromedp.NewContext(actx, chromedp.WithErrorf(func(string, ...any) {}))
+	t.Cleanup(func() { cancelB(); cancelA() })
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// artifacts is where screenshots go: PIER_TEST_ARTIFACTS, else a folder
+// under the system's temporary directory that outlives the test.
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("PIER_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "pier-test-artifacts")
+	}
+	dir = filepath.Join(dir, "dashboard")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	var png []byte
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(artifacts(t), name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+func run(t testing.TB, ctx context.Context, what string, actions ...chromedp.Action) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Run(tctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// The dashboard in real Chromium against a real server: a browser asking
+// for / is sent to sign in, a wrong password is refused next to the form,
+// the right one shows the apps overview (empty at first, saying how to
+// push one). An app another client creates, scales and deploys appears
+// without a reload; a revoked session returns to sign-in and back.
+func TestDashboardInChromium(t *testing.T) {
+	base := startServer(t)
+	ctx := browser(t)
+	api := &apiClient{t: t, base: base}
+	api.token = api.do("POST", "/oauth/authorizations", map[string]any{"description": "the other client"})["access_token"].(map[string]any)["token"].(string)
+
+	var text string
+	run(t, ctx, "open /", chromedp.Navigate(base+"/"), chromedp.WaitVisible(`#email`, chromedp.ByQuery))
+	screenshot(t, ctx, "01-sign-in")
+	run(t, ctx, "wrong password",
+		chromedp.SendKeys(`#email`, adminEmail, chromedp.ByQuery), chromedp.SendKeys(`#password`, "not-the-password", chromedp.ByQuery),
+		chromedp.Submit(`#password`, chromedp.ByQuery), chromedp.WaitVisible(`#signin-error`, chromedp.ByQuery),
+		chromedp.Text(`#signin-error`, &text, chromedp.ByQuery))
+	if !strings.Contains(text, "don't match an account") {
+		t.Errorf("wrong password: %q", text)
+	}
+	screenshot(t, ctx, "02-sign-in-refused")
+	run(t, ctx, "sign in",
+		chromedp.SetValue(`#password`, adminPassword, chromedp.ByQuery), chromedp.Submit(`#password`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.empty`, chromedp.ByQuery), chromedp.Text(`main`, &text, chromedp.ByQuery))
+	if !strings.Contains(text, "No apps yet") || !strings.Contains(text, "git push pier main") {
+		t.Errorf("empty overview: %q", text)
+	}
+	screenshot(t, ctx, "03-apps-empty")
+
+	// Another client creates an app: the open page shows it, no reload.
+	api.do("POST", "/apps", map[string]any{"name": "live-app"})
+	run(t, ctx, "the new app appears", chromedp.WaitVisible(`tr[data-app="live-app"]`, chromedp.ByQuery),
+		chromedp.Text(`tr[data-app="live-app"]`, &text, chromedp.ByQuery))
+	if !strings.Contains(text, "v1") || !strings.Contains(text, "http://live-app.localhost:") {
+		t.Errorf("the new app's row: %q", text)
+	}
+	// A config change makes a release: the row follows.
+	api.do("PATCH", "/apps/live-app/config-vars", map[string]any{"GREETING": "hello"})
+	run(t, ctx, "the release appears", chromedp.WaitVisible(`//tr[@data-app="live-app"]/td[contains(., "v2")]`, chromedp.BySearch))
+	screenshot(t, ctx, "04-apps-live")
+
+	// The session cookie is out of scripts' reach (HttpOnly).
+	var cookies string
+	run(t, ctx, "read the cookies a script sees", chromedp.Evaluate(`document.cookie`, &cookies))
+	if strings.Contains(cookies, "pier_session") {
+		t.Errorf("a script can read the session cookie: %q", cookies)
+	}
+
+	// A revoked session goes back to sign-in, then back to the page.
+	tokens := []map[string]any{}
+	req, _ := http.NewRequest("GET", base+"/oauth/authorizations", nil)
+	req.Header.Set("Accept", "application/vnd.heroku+json; version=3")
+	req.Header.Set("Authorization", "Bearer "+api.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(res.Body).Decode(&tokens)
+	res.Body.Close()
+	revoked := 0
+	for _, tok := range tokens {
+		if tok["description"] == "Dashboard session" {
+			api.do("DELETE", "/oauth/authorizations/"+tok["id"].(string), nil)
+			revoked++
+		}
+	}
+	if revoked != 1 {
+		t.Fatalf("dashboard sessions found: %d in %v", revoked, tokens)
+	}
+	run(t, ctx, "a revoked session", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`#email`, chromedp.ByQuery))
+	var loc string
+	run(t, ctx, "where it went", chromedp.Location(&loc))
+	if !strings.Contains(loc, "next=%2Fdashboard%2Fapps") {
+		t.Errorf("sign-in after the session ended: %s", loc)
+	}
+	run(t, ctx, "sign in again", chromedp.SendKeys(`#email`, adminEmail, chromedp.ByQuery), chromedp.SendKeys(`#password`, adminPassword, chromedp.ByQuery),
+		chromedp.Submit(`#password`, chromedp.ByQuery), chromedp.WaitVisible(`tr[data-app="live-app"]`, chromedp.ByQuery))
+	run(t, ctx, "sign out", chromedp.Click(`.signout button`, chromedp.ByQuery), chromedp.WaitVisible(`#email`, chromedp.ByQuery))
+}
+
+// BenchmarkLiveUpdate measures the delay from a change made through the
+// API (a config var, which makes a release) to its appearance in an open
+// overview page in Chromium (goal: under 500 ms). ns/op is one change.
+//
+//	go test -run - -bench LiveUpdate -benchtime 20x ./web/
+func BenchmarkLiveUpdate(b *testing.B) {
+	base := startServer(b)
+	ctx := browser(b)
+	api := &apiClient{t: b, base: base}
+	api.token = api.do("POST", "/oauth/authorizations", map[string]any{"description": "bench"})["access_token"].(map[string]any)["token"].(string)
+	api.do("POST", "/apps", map[string]any{"name": "bench-app"})
+	run(b, ctx, "sign in", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`#email`, chromedp.ByQuery),
+		chromedp.SendKeys(`#email`, adminEmail, chromedp.ByQuery), chromedp.SendKeys(`#password`, adminPassword, chromedp.ByQuery),
+		chromedp.Submit(`#password`, chromedp.ByQuery), chromedp.WaitVisible(`tr[data-app="bench-app"]`, chromedp.ByQuery),
+		chromedp.Sleep(300*time.Millisecond)) // the event stream connects
+	b.ResetTimer()
+	for i := range b.N {
+		api.do("PATCH", "/apps/bench-app/config-vars", map[string]any{"N": fmt.Sprint(i)})
+		run(b, ctx, "the release appears", chromedp.WaitVisible(fmt.Sprintf(`//tr[@data-app="bench-app"]/td[normalize-space(.)="v%d"]`, i+2), chromedp.BySearch))
+	}
+}

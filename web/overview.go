@@ -1,0 +1,134 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/pier-paas/pier/server/platform"
+)
+
+// maxOverviewApps bounds the overview: the apps a user can reach, by name.
+const maxOverviewApps = 1000
+
+// appSummary is one row of the apps overview.
+type appSummary struct {
+	Name        string
+	URL         string
+	Release     int
+	Released    string // how long ago, for people
+	ReleasedISO string // when, for machines
+	Maintenance bool
+	Processes   []processCount
+	Crashed     int
+}
+
+// processCount is a process type's dynos: up of desired, and short when
+// fewer are up than wanted.
+type processCount struct {
+	Type        string
+	Up, Desired int
+	Short       bool
+}
+
+type overviewData struct {
+	Apps []appSummary
+	More bool
+}
+
+// overview is the apps overview: each app's processes (up of desired),
+// current release, last deploy and URL, crashed dynos standing out.
+func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) {
+	u := r.Context().Value(userKey{}).(platform.User)
+	apps, more, err := d.Store.Apps(r.Context(), u, platform.Page{Field: "name", Max: maxOverviewApps})
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ids := make([]uuid.UUID, len(apps))
+	for i, a := range apps {
+		ids[i] = a.ID
+	}
+	formations, err := d.Store.Formations(r.Context(), ids)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	data := overviewData{Apps: make([]appSummary, len(apps)), More: more}
+	for i, a := range apps {
+		data.Apps[i] = d.summarize(a, formations[a.ID])
+	}
+	d.render(w, r, http.StatusOK, "apps", page{Title: "Apps", Data: data})
+}
+
+func (d *Dashboard) summarize(a platform.App, formation []platform.Formation) appSummary {
+	s := appSummary{Name: a.Name, Release: a.ReleaseVersion, Maintenance: a.Maintenance}
+	if a.ReleasedAt != nil {
+		s.Released, s.ReleasedISO = ago(*a.ReleasedAt), a.ReleasedAt.UTC().Format(time.RFC3339)
+	}
+	if d.AppURL != nil {
+		s.URL = d.AppURL(a.Name)
+	}
+	up := map[string]int{}
+	if d.Dynos != nil {
+		for _, dy := range d.Dynos.Dynos(a.ID) {
+			switch dy.State {
+			case "up":
+				up[dy.Type]++
+			case "crashed":
+				s.Crashed++
+			}
+		}
+	}
+	for _, f := range formation {
+		if f.Quantity > 0 || up[f.Type] > 0 {
+			s.Processes = append(s.Processes, processCount{Type: f.Type, Up: up[f.Type], Desired: f.Quantity, Short: up[f.Type] < f.Quantity})
+		}
+	}
+	slices.SortFunc(s.Processes, func(x, y processCount) int {
+		// web first, as Heroku lists it, then by name
+		if (x.Type == "web") != (y.Type == "web") {
+			if x.Type == "web" {
+				return -1
+			}
+			return 1
+		}
+		if x.Type < y.Type {
+			return -1
+		}
+		if x.Type > y.Type {
+			return 1
+		}
+		return 0
+	})
+	return s
+}
+
+// fail shows an error page: the API's message for what the user can fix,
+// a plain apology for what they can't.
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := statusOf(err), err.Error()
+	if status >= 500 {
+		d.Logger.Warn("dashboard page failed", "path", r.URL.Path, "err", err)
+		msg = "Pier could not load this page just now: try again in a moment."
+	}
+	d.render(w, r, status, "error", page{Title: "Something went wrong", Error: msg})
+}
+
+// statusOf is the HTTP status of an error, by its kind.
+func statusOf(err error) int {
+	switch platform.KindOf(err) {
+	case platform.KindInvalid:
+		return http.StatusUnprocessableEntity
+	case platform.KindNotFound:
+		return http.StatusNotFound
+	case platform.KindConflict:
+		return http.StatusConflict
+	case platform.KindForbidden:
+		return http.StatusForbidden
+	case platform.KindUnauthorized:
+		return http.StatusUnauthorized
+	}
+	return http.StatusInternalServerError
+}
