@@ -9,6 +9,7 @@ import (
 
 	"github.com/pier-paas/pier/server/logs"
 	"github.com/pier-paas/pier/server/platform"
+	"github.com/pier-paas/pier/web"
 )
 
 // logLine adds one line to an app's log.
@@ -17,10 +18,13 @@ func (s *Server) logLine(appID, source, dyno string, t time.Time, text string) {
 }
 
 // followAPIEvents writes the event log's app changes into the apps' logs
-// as app[api] lines, the way Heroku reports releases and scaling, until
-// ctx ends.
-func (s *Server) followAPIEvents(ctx context.Context) {
-	s.store.FollowFromNow(ctx, s.logEvent, nil)
+// as app[api] lines, the way Heroku reports releases and scaling, and
+// tells open dashboard pages, until ctx ends.
+func (s *Server) followAPIEvents(ctx context.Context, changes *web.Broadcaster) {
+	s.store.FollowFromNow(ctx, func(e platform.Event) {
+		s.logEvent(e)
+		changes.Notify() // open dashboard pages
+	}, nil)
 }
 
 func (s *Server) logEvent(e platform.Event) {

@@ -196,7 +196,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		defer close(loopDone)
 		loop.Run(watchCtx)
 	}()
-	go s.followAPIEvents(watchCtx)
+	go s.followAPIEvents(watchCtx, changes)
 	buildsDone := make(chan struct{})
 	go func() {
 		defer close(buildsDone)

@@ -37,7 +37,6 @@ type Store interface {
 	RevokeToken(ctx context.Context, u platform.User, id uuid.UUID) (platform.Token, error)
 	Apps(ctx context.Context, u platform.User, p platform.Page) ([]platform.App, bool, error)
 	Formations(ctx context.Context, appIDs []uuid.UUID) (map[uuid.UUID][]platform.Formation, error)
-	FollowFromNow(ctx context.Context, fn func(platform.Event), live func(bool)) error
 }
 
 // Dynos lists what runs: the scheduler's last observation.
@@ -58,8 +57,10 @@ type Dashboard struct {
 	MAC func(data []byte) []byte
 	// AppURL is where an app answers.
 	AppURL func(name string) string
-	// Changes, when set, calls notify whenever what runs changes (a dyno
-	// up, crashed, gone) until the returned stop is called.
+	// Changes, when set, calls notify whenever something a page shows may
+	// have changed (an event in the log, a dyno up, crashed or gone) until
+	// the returned stop is called. One follower of the event log serves
+	// every open page.
 	Changes func(notify func()) (stop func())
 	// Done, when closed, ends the open event streams (the server is
 	// shutting down).

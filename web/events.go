@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/pier-paas/pier/server/platform"
 )
 
 // events streams server-sent events to an open page: "change" whenever
-// the event log grows (a deploy, a scale, a config change) or what runs
-// changes, so the page fetches itself again. A ping every 25 s keeps
+// Changes says so (a deploy, a scale, a config change, a crash), so the
+// page fetches itself again. A ping every 25 s keeps
 // proxies from closing the stream.
 func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) {
 	flusher, ok := w.(http.Flusher)
@@ -33,9 +31,6 @@ func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ctx := r.Context()
-	go func() {
-		_ = d.Store.FollowFromNow(ctx, func(platform.Event) { notify() }, func(bool) {})
-	}()
 	if d.Changes != nil {
 		stop := d.Changes(notify)
 		defer stop()
