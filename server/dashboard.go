@@ -14,7 +14,7 @@ import (
 // streams when the server shuts down.
 func (s *Server) newDashboard(api *herokuapi.API, loop *dynos.Loop, changes *web.Broadcaster, done <-chan struct{}) http.Handler {
 	d := &web.Dashboard{
-		Store: s.store, Dynos: loop, Logger: s.Logger.With("component", "dashboard"),
+		Store: s.store, Apps: s.store, Dynos: loop, Logger: s.Logger.With("component", "dashboard"),
 		Auth:    api.TokenUser,
 		MAC:     func(data []byte) []byte { return s.sealer.MAC("dashboard", data) },
 		AppURL:  s.Config.appURL,

@@ -50,3 +50,40 @@ func BenchmarkOverview(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAppPage renders an app's page when the app has 1,000 releases
+// (goal: under 30 ms).
+//
+//	go test -run - -bench AppPage ./web/
+func BenchmarkAppPage(b *testing.B) {
+	store := pgtest.Store(b)
+	ctx := context.Background()
+	u, err := store.CreateUser(ctx, "Ann", "ann@example.com", "ann-password-1", true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := store.CreateApp(ctx, u, "busy")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 999 {
+		v := fmt.Sprint(i)
+		if _, err := store.UpdateConfigVars(ctx, u, a, map[string]*string{"N": &v}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	d := &web.Dashboard{Store: store, Apps: store, Logger: slog.New(slog.DiscardHandler),
+		Auth: func(*http.Request, string) (platform.User, error) { return u, nil },
+		MAC:  func(data []byte) []byte { return data[:8] }}
+	h := d.Handler()
+	req := httptest.NewRequest("GET", web.Prefix+"/apps/busy", nil)
+	req.AddCookie(&http.Cookie{Name: "pier_session", Value: "pier_x"})
+	b.ResetTimer()
+	for range b.N {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+}

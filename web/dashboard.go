@@ -48,6 +48,7 @@ type Dynos interface {
 // Handler once.
 type Dashboard struct {
 	Store  Store
+	Apps   AppStore
 	Dynos  Dynos
 	Logger *slog.Logger
 	// Auth finds the user an API token belongs to (the API's cached
@@ -86,6 +87,10 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("POST "+Prefix+"/sign-out", d.signedIn(d.signOut))
 	mux.HandleFunc("GET "+Prefix+"/events", d.signedIn(d.events))
 	mux.HandleFunc("GET "+Prefix+"/apps", d.signedIn(d.overview))
+	mux.HandleFunc("GET "+Prefix+"/apps/{app}", d.signedIn(d.appPage))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/scale", d.signedIn(d.scale))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/restart", d.signedIn(d.restart))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/rollback", d.signedIn(d.rollback))
 	mux.HandleFunc("GET "+Prefix+"/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Prefix+"/apps", http.StatusSeeOther)
 	})

@@ -185,6 +185,44 @@ func TestDashboardInChromium(t *testing.T) {
 	run(t, ctx, "the release appears", chromedp.WaitVisible(`//tr[@data-app="live-app"]/td[contains(., "v2")]`, chromedp.BySearch))
 	screenshot(t, ctx, "04-apps-live")
 
+	// The app's page: scale with +, a bad scale's message next to the
+	// table, roll back after a confirmation.
+	slug := api.do("POST", "/apps/live-app/slugs", map[string]any{"process_types": map[string]string{"web": "serve", "worker": "work"}, "image": "example/app:1"})
+	api.do("POST", "/apps/live-app/releases", map[string]any{"slug": slug["id"]})
+	run(t, ctx, "open the app", chromedp.Click(`tr[data-app="live-app"] th a`, chromedp.ByQuery),
+		chromedp.WaitVisible(`tr[data-type="worker"]`, chromedp.ByQuery))
+	run(t, ctx, "scale worker up", chromedp.Click(`button[aria-label="Scale worker up to 1"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[aria-label="Scale worker up to 2"]`, chromedp.ByQuery),
+		chromedp.Text(`tr[data-type="worker"] .count`, &text, chromedp.ByQuery))
+	if !strings.Contains(text, "/ 1") {
+		t.Errorf("worker after +: %q", text)
+	}
+	screenshot(t, ctx, "05-app")
+	run(t, ctx, "ask to roll back", chromedp.Click(`button[aria-label="Roll back to v2"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#confirm-rollback`, chromedp.ByQuery), chromedp.Text(`#confirm-title`, &text, chromedp.ByQuery))
+	if text != "Roll back to v2?" {
+		t.Errorf("confirmation: %q", text)
+	}
+	screenshot(t, ctx, "06-rollback-confirm")
+	run(t, ctx, "roll back", chromedp.Click(`#confirm-rollback`, chromedp.ByQuery),
+		chromedp.WaitVisible(`li[data-version="4"].current`, chromedp.ByQuery), chromedp.Text(`li[data-version="4"]`, &text, chromedp.ByQuery))
+	if !strings.Contains(text, "Rollback to v2") {
+		t.Errorf("the rollback's release: %q", text)
+	}
+	// Another client scales: the open app page follows.
+	api.do("PATCH", "/apps/live-app/formation/web", map[string]any{"quantity": 3})
+	run(t, ctx, "another client's scale appears", chromedp.WaitVisible(`button[aria-label="Scale web up to 4"]`, chromedp.ByQuery))
+	// An app deleted under an open page: a clear message, not a 500.
+	api.do("DELETE", "/apps/live-app", nil)
+	run(t, ctx, "act on a deleted app", chromedp.Click(`button[aria-label="Scale web up to 4"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.error`, chromedp.ByQuery), chromedp.Text(`.error`, &text, chromedp.ByQuery))
+	if !strings.Contains(text, "Couldn't find that app") {
+		t.Errorf("a deleted app: %q", text)
+	}
+	screenshot(t, ctx, "07-deleted-app")
+	api.do("POST", "/apps", map[string]any{"name": "live-app"})
+	run(t, ctx, "back to the apps", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`tr[data-app="live-app"]`, chromedp.ByQuery))
+
 	// The session cookie is out of scripts' reach (HttpOnly).
 	var cookies string
 	run(t, ctx, "read the cookies a script sees", chromedp.Evaluate(`document.cookie`, &cookies))
