@@ -15,7 +15,7 @@ import (
 func (s *Server) newDashboard(api *herokuapi.API, loop *dynos.Loop, changes *web.Broadcaster, done <-chan struct{}) http.Handler {
 	d := &web.Dashboard{
 		Store: s.store, Apps: s.store, Dynos: loop, Logger: s.Logger.With("component", "dashboard"),
-		Auth:    api.TokenUser,
+		Auth: api.TokenUser, AllowSignIn: api.AllowPasswordAttempt,
 		MAC:     func(data []byte) []byte { return s.sealer.MAC("dashboard", data) },
 		AppURL:  s.Config.appURL,
 		Changes: changes.Subscribe,

@@ -54,6 +54,9 @@ type Dashboard struct {
 	// Auth finds the user an API token belongs to (the API's cached
 	// lookup, which follows revocations).
 	Auth func(r *http.Request, secret string) (platform.User, error)
+	// AllowSignIn, when set, spends one of the password attempts of the
+	// request's address and reports whether it had one.
+	AllowSignIn func(r *http.Request) bool
 	// MAC signs a session's CSRF token with the server's secret key.
 	MAC func(data []byte) []byte
 	// AppURL is where an app answers.

@@ -81,6 +81,10 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, http.StatusUnprocessableEntity, "signin", page{Title: "Sign in", Error: "Enter your email and password.", Data: data})
 		return
 	}
+	if d.AllowSignIn != nil && !d.AllowSignIn(r) {
+		d.render(w, r, http.StatusTooManyRequests, "signin", page{Title: "Sign in", Error: "Too many sign-in attempts from your address: wait a few minutes.", Data: data})
+		return
+	}
 	u, err := d.Store.CheckPassword(r.Context(), email, password)
 	if err != nil {
 		status, msg := http.StatusUnauthorized, "That email and password don't match an account."

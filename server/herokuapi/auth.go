@@ -2,6 +2,7 @@ package herokuapi
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -103,6 +104,21 @@ func (a *API) authToken(ctx context.Context, secret string) (platform.Token, err
 		a.tokens.put(t, gen)
 	}
 	return t, err
+}
+
+// AllowPasswordAttempt spends one of the password attempts the request's
+// source address has (shared by the API's logins and the dashboard's
+// sign-in) and reports whether it had one.
+func (a *API) AllowPasswordAttempt(r *http.Request) bool {
+	if a.logins == nil {
+		return true
+	}
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	_, ok := a.logins.take(ip)
+	return ok
 }
 
 func (a *API) passwordLogin(c echo.Context, next echo.HandlerFunc, email, password string) error {
