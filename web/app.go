@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,6 +22,8 @@ type AppStore interface {
 	Restart(ctx context.Context, actor platform.User, a platform.App, typ string) error
 	Releases(ctx context.Context, a platform.App, p platform.Page) ([]platform.Release, bool, error)
 	Rollback(ctx context.Context, actor platform.User, a platform.App, target string) (platform.Release, error)
+	ConfigVars(ctx context.Context, a platform.App) (map[string]string, error)
+	UpdateConfigVars(ctx context.Context, actor platform.User, a platform.App, changes map[string]*string) (map[string]string, error)
 }
 
 // recentReleases is how many releases the activity list shows.
@@ -31,7 +35,18 @@ type appPageData struct {
 	Releases  []releaseRow
 	// Confirm, when set, asks before rolling back to that version.
 	Confirm *releaseRow
+	// Config lists the config vars by key; their values only when
+	// Revealed (?config=shown), so a glance over a shoulder shows none.
+	Config   []configVar
+	Revealed bool
+	// NewKey and NewValue refill the add form after an error.
+	NewKey, NewValue string
+	// Problem is what went wrong with a change, shown next to the form
+	// it came from: ProblemAt is "processes", "config" or "activity".
+	Problem, ProblemAt string
 }
+
+type configVar struct{ Key, Value string }
 
 type processRow struct {
 	Type, Command   string
@@ -54,12 +69,12 @@ type releaseRow struct {
 // appPage is an app's page: its processes (scale with − and +, restart)
 // and its activity (releases, one-click rollback after a confirmation).
 func (d *Dashboard) appPage(w http.ResponseWriter, r *http.Request) {
-	d.showApp(w, r, http.StatusOK, "", nil)
+	d.showApp(w, r, http.StatusOK, "", "", nil)
 }
 
-// showApp renders the app's page with status, an error next to what
-// failed, and a rollback to confirm.
-func (d *Dashboard) showApp(w http.ResponseWriter, r *http.Request, status int, problem string, confirm *int) {
+// showApp renders the app's page with status, a problem next to the form
+// (at) it came from, and a rollback to confirm.
+func (d *Dashboard) showApp(w http.ResponseWriter, r *http.Request, status int, problem, at string, confirm *int) {
 	u := r.Context().Value(userKey{}).(platform.User)
 	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
 	if err != nil {
@@ -76,7 +91,23 @@ func (d *Dashboard) showApp(w http.ResponseWriter, r *http.Request, status int, 
 		d.fail(w, r, err)
 		return
 	}
-	data := appPageData{App: d.summarize(a, formation)}
+	vars, err := d.Apps.ConfigVars(r.Context(), a)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	data := appPageData{App: d.summarize(a, formation), Revealed: r.URL.Query().Get("config") == "shown",
+		Problem: problem, ProblemAt: at}
+	if at == "config" && r.PostFormValue("remove") == "" {
+		data.NewKey, data.NewValue = r.PostFormValue("key"), r.PostFormValue("value")
+	}
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		v := configVar{Key: k}
+		if data.Revealed {
+			v.Value = vars[k]
+		}
+		data.Config = append(data.Config, v)
+	}
 	crashed := map[string]int{}
 	up := map[string]int{}
 	if d.Dynos != nil {
@@ -102,12 +133,12 @@ func (d *Dashboard) showApp(w http.ResponseWriter, r *http.Request, status int, 
 			data.Confirm = &row
 		}
 	}
-	d.render(w, r, status, "app", page{Title: a.Name, Error: problem, Data: data})
+	d.render(w, r, status, "app", page{Title: a.Name, Data: data})
 }
 
 // scale sets a process type's quantity (the − and + buttons).
 func (d *Dashboard) scale(w http.ResponseWriter, r *http.Request) {
-	d.change(w, r, func(u platform.User, a platform.App) error {
+	d.change(w, r, "processes", func(u platform.User, a platform.App) error {
 		n, err := strconv.Atoi(r.PostFormValue("quantity"))
 		if err != nil {
 			return platform.Invalid("The quantity must be a whole number.")
@@ -119,7 +150,7 @@ func (d *Dashboard) scale(w http.ResponseWriter, r *http.Request) {
 
 // restart restarts a process type's dynos.
 func (d *Dashboard) restart(w http.ResponseWriter, r *http.Request) {
-	d.change(w, r, func(u platform.User, a platform.App) error {
+	d.change(w, r, "processes", func(u platform.User, a platform.App) error {
 		return d.Apps.Restart(r.Context(), u, a, r.PostFormValue("type"))
 	})
 }
@@ -128,15 +159,35 @@ func (d *Dashboard) restart(w http.ResponseWriter, r *http.Request) {
 func (d *Dashboard) rollback(w http.ResponseWriter, r *http.Request) {
 	v, err := strconv.Atoi(strings.TrimPrefix(r.PostFormValue("version"), "v"))
 	if err != nil {
-		d.showApp(w, r, http.StatusUnprocessableEntity, "Pick a release to roll back to.", nil)
+		d.showApp(w, r, http.StatusUnprocessableEntity, "Pick a release to roll back to.", "activity", nil)
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		d.showApp(w, r, http.StatusOK, "", &v)
+		d.showApp(w, r, http.StatusOK, "", "", &v)
 		return
 	}
-	d.change(w, r, func(u platform.User, a platform.App) error {
+	d.change(w, r, "activity", func(u platform.User, a platform.App) error {
 		_, err := d.Apps.Rollback(r.Context(), u, a, "v"+strconv.Itoa(v))
+		return err
+	})
+}
+
+// setConfig sets one config var (add or edit) or, with remove, removes
+// one; each change makes a release.
+func (d *Dashboard) setConfig(w http.ResponseWriter, r *http.Request) {
+	d.change(w, r, "config", func(u platform.User, a platform.App) error {
+		key := strings.TrimSpace(r.PostFormValue("key"))
+		var change map[string]*string
+		if r.PostFormValue("remove") != "" {
+			change = map[string]*string{key: nil}
+		} else {
+			v := r.PostFormValue("value")
+			change = map[string]*string{key: &v}
+		}
+		if key == "" {
+			return platform.Invalid("Give the config var a name, e.g. DATABASE_URL.")
+		}
+		_, err := d.Apps.UpdateConfigVars(r.Context(), u, a, change)
 		return err
 	})
 }
@@ -144,7 +195,7 @@ func (d *Dashboard) rollback(w http.ResponseWriter, r *http.Request) {
 // change runs a change to the app the path names and returns to its page:
 // on success with a redirect (so a reload does not repeat it), on bad
 // input with the store's message next to the form.
-func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, do func(platform.User, platform.App) error) {
+func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, at string, do func(platform.User, platform.App) error) {
 	u := r.Context().Value(userKey{}).(platform.User)
 	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
 	if err != nil {
@@ -156,8 +207,12 @@ func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, do func(platf
 			d.fail(w, r, err)
 			return
 		}
-		d.showApp(w, r, statusOf(err), err.Error(), nil)
+		d.showApp(w, r, statusOf(err), err.Error(), at, nil)
 		return
 	}
-	http.Redirect(w, r, Prefix+"/apps/"+url.PathEscape(a.Name), http.StatusSeeOther)
+	back := Prefix + "/apps/" + url.PathEscape(a.Name)
+	if r.PostFormValue("revealed") == "yes" {
+		back += "?config=shown"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }

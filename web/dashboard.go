@@ -94,6 +94,7 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/scale", d.signedIn(d.scale))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/restart", d.signedIn(d.restart))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/rollback", d.signedIn(d.rollback))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/config", d.signedIn(d.setConfig))
 	mux.HandleFunc("GET "+Prefix+"/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Prefix+"/apps", http.StatusSeeOther)
 	})

@@ -92,9 +92,16 @@ func browser(t testing.TB) context.Context {
 		}
 		t.Skip("the dashboard tests drive Debian's Chromium: apt-get install chromium")
 	}
+	// Chromium may still be writing its profile as it exits: the folder
+	// is removed without complaint.
+	profile, err := os.MkdirTemp("", "pier-chromium-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(profile) })
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-sync", true), chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1200, 800))
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	// The protocol may name things this chromedp version does not know
@@ -189,23 +196,43 @@ func TestDashboardInChromium(t *testing.T) {
 	// table, roll back after a confirmation.
 	slug := api.do("POST", "/apps/live-app/slugs", map[string]any{"process_types": map[string]string{"web": "serve", "worker": "work"}, "image": "example/app:1"})
 	api.do("POST", "/apps/live-app/releases", map[string]any{"slug": slug["id"]})
-	run(t, ctx, "open the app", chromedp.Click(`tr[data-app="live-app"] th a`, chromedp.ByQuery),
-		chromedp.WaitVisible(`tr[data-type="worker"]`, chromedp.ByQuery))
+	run(t, ctx, "the app links to its page", chromedp.WaitVisible(`tr[data-app="live-app"] th a[href="/dashboard/apps/live-app"]`, chromedp.ByQuery))
+	run(t, ctx, "open the app", chromedp.Navigate(base+"/dashboard/apps/live-app"), chromedp.WaitVisible(`tr[data-type="worker"]`, chromedp.ByQuery))
+	// Config vars: hidden until revealed; a bad key is refused next to
+	// the form; a good one makes a release.
+	run(t, ctx, "config hidden", chromedp.Text(`tr[data-key="GREETING"] td`, &text, chromedp.ByQuery))
+	if strings.Contains(text, "hello") {
+		t.Errorf("a config value shows before it is revealed: %q", text)
+	}
+	run(t, ctx, "a bad key", chromedp.SendKeys(`#new-key`, "BAD KEY", chromedp.ByQuery), chromedp.SendKeys(`#new-value`, "x", chromedp.ByQuery),
+		chromedp.Click(`#add-config`, chromedp.ByQuery), chromedp.WaitVisible(`#config-error`, chromedp.ByQuery),
+		chromedp.Text(`#config-error`, &text, chromedp.ByQuery))
+	if !strings.Contains(text, "BAD KEY") {
+		t.Errorf("a bad key's message: %q", text)
+	}
+	screenshot(t, ctx, "05-config-refused")
+	run(t, ctx, "a good key", chromedp.Navigate(base+"/dashboard/apps/live-app?config=shown"), chromedp.WaitVisible(`#new-key`, chromedp.ByQuery),
+		chromedp.SendKeys(`#new-key`, "COLOR", chromedp.ByQuery), chromedp.SendKeys(`#new-value`, "teal", chromedp.ByQuery),
+		chromedp.Click(`#add-config`, chromedp.ByQuery), chromedp.WaitVisible(`li[data-version="4"]`, chromedp.ByQuery),
+		chromedp.Value(`#value-COLOR`, &text, chromedp.ByQuery))
+	if text != "teal" {
+		t.Errorf("COLOR revealed: %q", text)
+	}
 	run(t, ctx, "scale worker up", chromedp.Click(`button[aria-label="Scale worker up to 1"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`button[aria-label="Scale worker up to 2"]`, chromedp.ByQuery),
 		chromedp.Text(`tr[data-type="worker"] .count`, &text, chromedp.ByQuery))
 	if !strings.Contains(text, "/ 1") {
 		t.Errorf("worker after +: %q", text)
 	}
-	screenshot(t, ctx, "05-app")
+	screenshot(t, ctx, "06-app")
 	run(t, ctx, "ask to roll back", chromedp.Click(`button[aria-label="Roll back to v2"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#confirm-rollback`, chromedp.ByQuery), chromedp.Text(`#confirm-title`, &text, chromedp.ByQuery))
 	if text != "Roll back to v2?" {
 		t.Errorf("confirmation: %q", text)
 	}
-	screenshot(t, ctx, "06-rollback-confirm")
+	screenshot(t, ctx, "07-rollback-confirm")
 	run(t, ctx, "roll back", chromedp.Click(`#confirm-rollback`, chromedp.ByQuery),
-		chromedp.WaitVisible(`li[data-version="4"].current`, chromedp.ByQuery), chromedp.Text(`li[data-version="4"]`, &text, chromedp.ByQuery))
+		chromedp.WaitVisible(`li[data-version="5"].current`, chromedp.ByQuery), chromedp.Text(`li[data-version="5"]`, &text, chromedp.ByQuery))
 	if !strings.Contains(text, "Rollback to v2") {
 		t.Errorf("the rollback's release: %q", text)
 	}
@@ -219,7 +246,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if !strings.Contains(text, "Couldn't find that app") {
 		t.Errorf("a deleted app: %q", text)
 	}
-	screenshot(t, ctx, "07-deleted-app")
+	screenshot(t, ctx, "08-deleted-app")
 	api.do("POST", "/apps", map[string]any{"name": "live-app"})
 	run(t, ctx, "back to the apps", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`tr[data-app="live-app"]`, chromedp.ByQuery))
 
