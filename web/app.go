@@ -24,6 +24,8 @@ type AppStore interface {
 	Rollback(ctx context.Context, actor platform.User, a platform.App, target string) (platform.Release, error)
 	ConfigVars(ctx context.Context, a platform.App) (map[string]string, error)
 	UpdateConfigVars(ctx context.Context, actor platform.User, a platform.App, changes map[string]*string) (map[string]string, error)
+	UpdateApp(ctx context.Context, actor platform.User, a platform.App, up postgres.AppUpdate) (platform.App, error)
+	DestroyApp(ctx context.Context, actor platform.User, a platform.App) error
 }
 
 // recentReleases is how many releases the activity list shows.
@@ -42,7 +44,8 @@ type appPageData struct {
 	// NewKey and NewValue refill the add form after an error.
 	NewKey, NewValue string
 	// Problem is what went wrong with a change, shown next to the form
-	// it came from: ProblemAt is "processes", "config" or "activity".
+	// it came from: ProblemAt is "processes", "config", "activity" or
+	// "settings".
 	Problem, ProblemAt string
 }
 
@@ -190,6 +193,42 @@ func (d *Dashboard) setConfig(w http.ResponseWriter, r *http.Request) {
 		_, err := d.Apps.UpdateConfigVars(r.Context(), u, a, change)
 		return err
 	})
+}
+
+// maintenance turns maintenance mode on or off.
+func (d *Dashboard) maintenance(w http.ResponseWriter, r *http.Request) {
+	d.change(w, r, "settings", func(u platform.User, a platform.App) error {
+		on := r.PostFormValue("maintenance") == "on"
+		_, err := d.Apps.UpdateApp(r.Context(), u, a, postgres.AppUpdate{Maintenance: &on})
+		return err
+	})
+}
+
+// destroy deletes the app once its name is typed back; only its owner
+// may, as with the API.
+func (d *Dashboard) destroy(w http.ResponseWriter, r *http.Request) {
+	u := r.Context().Value(userKey{}).(platform.User)
+	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if typed := strings.TrimSpace(r.PostFormValue("confirm")); typed != a.Name {
+		d.showApp(w, r, http.StatusUnprocessableEntity, "Type the app's name, "+a.Name+", to delete it.", "settings", nil)
+		return
+	}
+	if a, err = d.Apps.App(r.Context(), u, a.Name, postgres.RoleOwner); err == nil {
+		err = d.Apps.DestroyApp(r.Context(), u, a)
+	}
+	if err != nil {
+		if statusOf(err) >= 500 {
+			d.fail(w, r, err)
+			return
+		}
+		d.showApp(w, r, statusOf(err), err.Error(), "settings", nil)
+		return
+	}
+	http.Redirect(w, r, Prefix+"/apps", http.StatusSeeOther)
 }
 
 // change runs a change to the app the path names and returns to its page:

@@ -95,6 +95,8 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/restart", d.signedIn(d.restart))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/rollback", d.signedIn(d.rollback))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/config", d.signedIn(d.setConfig))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/maintenance", d.signedIn(d.maintenance))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/delete", d.signedIn(d.destroy))
 	mux.HandleFunc("GET "+Prefix+"/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Prefix+"/apps", http.StatusSeeOther)
 	})

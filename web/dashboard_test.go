@@ -218,6 +218,14 @@ func TestDashboardInChromium(t *testing.T) {
 	if text != "teal" {
 		t.Errorf("COLOR revealed: %q", text)
 	}
+	run(t, ctx, "maintenance on", chromedp.Click(`#maintenance`, chromedp.ByQuery), chromedp.WaitVisible(`h1 .badge`, chromedp.ByQuery))
+	run(t, ctx, "delete with the wrong name", chromedp.SendKeys(`#confirm-name`, "live-ap", chromedp.ByQuery),
+		chromedp.Click(`#delete-app`, chromedp.ByQuery), chromedp.WaitVisible(`#settings-error`, chromedp.ByQuery),
+		chromedp.Text(`#settings-error`, &text, chromedp.ByQuery))
+	if !strings.Contains(text, "Type the app's name, live-app, to delete it.") {
+		t.Errorf("delete with the wrong name: %q", text)
+	}
+	run(t, ctx, "back to the app", chromedp.Navigate(base+"/dashboard/apps/live-app"), chromedp.WaitVisible(`tr[data-type="worker"]`, chromedp.ByQuery))
 	run(t, ctx, "scale worker up", chromedp.Click(`button[aria-label="Scale worker up to 1"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`button[aria-label="Scale worker up to 2"]`, chromedp.ByQuery),
 		chromedp.Text(`tr[data-type="worker"] .count`, &text, chromedp.ByQuery))
@@ -247,6 +255,10 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("a deleted app: %q", text)
 	}
 	screenshot(t, ctx, "08-deleted-app")
+	api.do("POST", "/apps", map[string]any{"name": "live-app"})
+	run(t, ctx, "delete it by name", chromedp.Navigate(base+"/dashboard/apps/live-app"), chromedp.WaitVisible(`#confirm-name`, chromedp.ByQuery),
+		chromedp.SendKeys(`#confirm-name`, "live-app", chromedp.ByQuery), chromedp.Click(`#delete-app`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.empty`, chromedp.ByQuery))
 	api.do("POST", "/apps", map[string]any{"name": "live-app"})
 	run(t, ctx, "back to the apps", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`tr[data-app="live-app"]`, chromedp.ByQuery))
 
