@@ -43,6 +43,12 @@ func (l *Loop) round(ctx context.Context) time.Duration {
 	observed, unreachable := l.observe(ctx, hosts)
 	observed = withStarting(observed, inProgress)
 	waiting := l.health.update(ctx, observed, w.healthPaths())
+	if ctx.Err() != nil {
+		// The loop is stopping: checks cut short would publish healthy
+		// dynos as unhealthy, emptying the routes of a server that may
+		// still be draining requests.
+		return time.Second
+	}
 	l.publish(w, observed)
 	l.forgetStopped(observing)
 	l.updateLogs(ctx, observed, w)
