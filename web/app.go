@@ -111,18 +111,7 @@ func (d *Dashboard) showApp(w http.ResponseWriter, r *http.Request, status int, 
 		}
 		data.Config = append(data.Config, v)
 	}
-	crashed := map[string]int{}
-	up := map[string]int{}
-	if d.Dynos != nil {
-		for _, dy := range d.Dynos.Dynos(a.ID) {
-			switch dy.State {
-			case "up":
-				up[dy.Type]++
-			case "crashed":
-				crashed[dy.Type]++
-			}
-		}
-	}
+	up, crashed := d.dynoCounts(a)
 	for _, f := range formation {
 		data.Processes = append(data.Processes, processRow{Type: f.Type, Command: f.Command, Up: up[f.Type], Desired: f.Quantity,
 			Crashed: crashed[f.Type], Less: max(f.Quantity-1, 0), More: f.Quantity + 1, Short: up[f.Type] < f.Quantity, CanLower: f.Quantity > 0})

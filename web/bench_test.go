@@ -38,15 +38,20 @@ func BenchmarkOverview(b *testing.B) {
 		Auth:   func(*http.Request, string) (platform.User, error) { return u, nil },
 		MAC:    func(data []byte) []byte { return data[:8] },
 		AppURL: func(name string) string { return "http://" + name + ".localhost:8080/" }}
+	servePage(b, d, web.Prefix+"/apps")
+}
+
+// servePage renders a page b.N times, as a signed-in browser asks for it.
+func servePage(b *testing.B, d *web.Dashboard, path string) {
 	h := d.Handler()
-	req := httptest.NewRequest("GET", web.Prefix+"/apps", nil)
+	req := httptest.NewRequest("GET", path, nil)
 	req.AddCookie(&http.Cookie{Name: "pier_session", Value: "pier_x"})
 	b.ResetTimer()
 	for range b.N {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
 		if w.Code != http.StatusOK {
-			b.Fatalf("status %d", w.Code)
+			b.Fatalf("status %d: %s", w.Code, w.Body)
 		}
 	}
 }
@@ -75,15 +80,5 @@ func BenchmarkAppPage(b *testing.B) {
 	d := &web.Dashboard{Store: store, Apps: store, Logger: slog.New(slog.DiscardHandler),
 		Auth: func(*http.Request, string) (platform.User, error) { return u, nil },
 		MAC:  func(data []byte) []byte { return data[:8] }}
-	h := d.Handler()
-	req := httptest.NewRequest("GET", web.Prefix+"/apps/busy", nil)
-	req.AddCookie(&http.Cookie{Name: "pier_session", Value: "pier_x"})
-	b.ResetTimer()
-	for range b.N {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			b.Fatalf("status %d: %s", w.Code, w.Body)
-		}
-	}
+	servePage(b, d, web.Prefix+"/apps/busy")
 }

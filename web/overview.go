@@ -70,16 +70,9 @@ func (d *Dashboard) summarize(a platform.App, formation []platform.Formation) ap
 	if d.AppURL != nil {
 		s.URL = d.AppURL(a.Name)
 	}
-	up := map[string]int{}
-	if d.Dynos != nil {
-		for _, dy := range d.Dynos.Dynos(a.ID) {
-			switch dy.State {
-			case "up":
-				up[dy.Type]++
-			case "crashed":
-				s.Crashed++
-			}
-		}
+	up, crashed := d.dynoCounts(a)
+	for _, n := range crashed {
+		s.Crashed += n
 	}
 	for _, f := range formation {
 		if f.Quantity > 0 || up[f.Type] > 0 {
@@ -103,6 +96,24 @@ func (d *Dashboard) summarize(a platform.App, formation []platform.Formation) ap
 		return 0
 	})
 	return s
+}
+
+// dynoCounts counts an app's dynos that are up, and those crashed, by
+// process type.
+func (d *Dashboard) dynoCounts(a platform.App) (up, crashed map[string]int) {
+	up, crashed = map[string]int{}, map[string]int{}
+	if d.Dynos == nil {
+		return up, crashed
+	}
+	for _, dy := range d.Dynos.Dynos(a.ID) {
+		switch dy.State {
+		case "up":
+			up[dy.Type]++
+		case "crashed":
+			crashed[dy.Type]++
+		}
+	}
+	return up, crashed
 }
 
 // fail shows an error page: the API's message for what the user can fix,
