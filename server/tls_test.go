@@ -59,19 +59,28 @@ func TestRouterServesUploadedCertificates(t *testing.T) {
 		t.Fatal(c)
 	}
 
-	var conn *tls.Conn
+	// The certificate and the route for the new domain each arrive on
+	// their own (the event log, the scheduler's next snapshot): ask until
+	// both are there.
+	var b []byte
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var conn *tls.Conn
 		conn, err = tls.Dial("tcp", s.RouterTLSAddr(), &tls.Config{ServerName: "www.shop.test", RootCAs: ca.Pool()})
-		if err == nil || time.Now().After(deadline) {
+		if err == nil {
+			conn.Write([]byte("GET / HTTP/1.1\r\nHost: www.shop.test\r\nConnection: close\r\n\r\n"))
+			b, _ = io.ReadAll(conn)
+			conn.Close()
+			if strings.HasPrefix(string(b), "HTTP/1.1 503") {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
 			break
 		}
 	}
 	if err != nil {
 		t.Fatalf("TLS handshake for www.shop.test: %v", err)
 	}
-	conn.Write([]byte("GET / HTTP/1.1\r\nHost: www.shop.test\r\nConnection: close\r\n\r\n"))
-	b, _ := io.ReadAll(conn)
-	conn.Close()
 	if !strings.HasPrefix(string(b), "HTTP/1.1 503") || !strings.Contains(string(b), "No web processes") {
 		t.Errorf("over TLS: %.300s", b)
 	}
