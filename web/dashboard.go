@@ -35,6 +35,7 @@ type Store interface {
 	CreateToken(ctx context.Context, u platform.User, description string, ttl time.Duration) (platform.Token, error)
 	Authenticate(ctx context.Context, secret string) (platform.Token, error)
 	RevokeToken(ctx context.Context, u platform.User, id uuid.UUID) (platform.Token, error)
+	Tokens(ctx context.Context, u platform.User) ([]platform.Token, error)
 	Apps(ctx context.Context, u platform.User, p platform.Page) ([]platform.App, bool, error)
 	Formations(ctx context.Context, appIDs []uuid.UUID) (map[uuid.UUID][]platform.Formation, error)
 }
@@ -96,6 +97,9 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/rollback", d.signedIn(d.rollback))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/config", d.signedIn(d.setConfig))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/maintenance", d.signedIn(d.maintenance))
+	mux.HandleFunc("GET "+Prefix+"/account", d.signedIn(d.account))
+	mux.HandleFunc("POST "+Prefix+"/account/tokens", d.signedIn(d.createToken))
+	mux.HandleFunc("POST "+Prefix+"/account/tokens/revoke", d.signedIn(d.revokeToken))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/delete", d.signedIn(d.destroy))
 	mux.HandleFunc("GET "+Prefix+"/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Prefix+"/apps", http.StatusSeeOther)

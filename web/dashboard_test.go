@@ -298,6 +298,36 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	run(t, ctx, "sign in again", chromedp.SendKeys(`#email`, adminEmail, chromedp.ByQuery), chromedp.SendKeys(`#password`, adminPassword, chromedp.ByQuery),
 		chromedp.Submit(`#password`, chromedp.ByQuery), chromedp.WaitVisible(`tr[data-app="live-app"]`, chromedp.ByQuery))
+	// Account: an API token made in the browser works against the API
+	// until it is revoked there.
+	run(t, ctx, "a token without a description", chromedp.Navigate(base+"/dashboard/account"), chromedp.WaitVisible(`#create-token`, chromedp.ByQuery),
+		chromedp.Click(`#create-token`, chromedp.ByQuery), chromedp.WaitVisible(`#token-error`, chromedp.ByQuery))
+	var secret string
+	run(t, ctx, "create a token", chromedp.SendKeys(`#token-description`, "CI deploys", chromedp.ByQuery),
+		chromedp.Click(`#create-token`, chromedp.ByQuery), chromedp.WaitVisible(`#new-token`, chromedp.ByQuery),
+		chromedp.Text(`#new-token`, &secret, chromedp.ByQuery))
+	screenshot(t, ctx, "09-account-token")
+	status := func() int {
+		req, _ := http.NewRequest("GET", base+"/account", nil)
+		req.Header.Set("Accept", "application/vnd.heroku+json; version=3")
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(secret))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if c := status(); c != http.StatusOK {
+		t.Errorf("the new token against the API: %d", c)
+	}
+	run(t, ctx, "revoke it", chromedp.Navigate(base+"/dashboard/account"), chromedp.WaitVisible(`button[aria-label="Revoke CI deploys"]`, chromedp.ByQuery),
+		chromedp.Click(`button[aria-label="Revoke CI deploys"]`, chromedp.ByQuery), chromedp.WaitNotPresent(`button[aria-label="Revoke CI deploys"]`, chromedp.ByQuery))
+	for deadline := time.Now().Add(5 * time.Second); status() != http.StatusUnauthorized; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the revoked token still works against the API")
+		}
+	}
 	run(t, ctx, "sign out", chromedp.Click(`.signout button`, chromedp.ByQuery), chromedp.WaitVisible(`#email`, chromedp.ByQuery))
 }
 
