@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"runtime/debug"
 	"strconv"
@@ -126,6 +127,7 @@ func (c *clientConn) serve() {
 			return
 		}
 		if !c.serveRequest() || c.rt.closing.Load() {
+			c.lingerClose()
 			return
 		}
 	}
@@ -174,4 +176,26 @@ func (w *watcher) stop() bool {
 	_ = w.c.conn.SetReadDeadline(aLongTimeAgo)
 	<-w.done
 	return w.gone.Load()
+}
+
+// lingerAfter bounds how long a closing connection waits for the rest of
+// a request body the router did not read.
+const lingerAfter = 500 * time.Millisecond
+
+// lingerClose prepares a connection that ends after a request with a body
+// (an early answer, such as an H12, while the client is still uploading):
+// closing it with unread bytes would make the kernel send a reset, which
+// can destroy the answer before the client reads it. So the router stops
+// writing, then reads and drops what still comes for a moment, as
+// net/http does, before the connection closes.
+func (c *clientConn) lingerClose() {
+	if !c.req.hasBody() {
+		return
+	}
+	cw, ok := c.conn.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(lingerAfter))
+	_, _ = io.Copy(io.Discard, io.LimitReader(c.br, 1<<20))
 }
