@@ -97,10 +97,10 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/rollback", d.signedIn(d.rollback))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/config", d.signedIn(d.setConfig))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/maintenance", d.signedIn(d.maintenance))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/delete", d.signedIn(d.destroy))
 	mux.HandleFunc("GET "+Prefix+"/account", d.signedIn(d.account))
 	mux.HandleFunc("POST "+Prefix+"/account/tokens", d.signedIn(d.createToken))
 	mux.HandleFunc("POST "+Prefix+"/account/tokens/revoke", d.signedIn(d.revokeToken))
-	mux.HandleFunc("POST "+Prefix+"/apps/{app}/delete", d.signedIn(d.destroy))
 	mux.HandleFunc("GET "+Prefix+"/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Prefix+"/apps", http.StatusSeeOther)
 	})
