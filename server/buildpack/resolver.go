@@ -141,10 +141,12 @@ func (r *Resolver) Resolve(ctx context.Context, ref string, log io.Writer, use f
 	key := hex.EncodeToString(sum[:12])
 	dir := filepath.Join(r.Dir, "fetched", key)
 	name := displayName(p.url)
+	// Output names the URL without its password: buildpacks in private
+	// repositories carry tokens in their URLs.
 	lock := r.lock(key)
 	lock.Lock()
 	if r.stale(dir) {
-		fmt.Fprintf(log, "-----> Fetching buildpack %s\n", redact(p.url))
+		fmt.Fprintf(log, "-----> Fetching buildpack %s\n", p.url.Redacted())
 		err := r.replace(dir, func(tmp string) error {
 			if p.kind == archive {
 				return r.fetchArchive(ctx, p.url, tmp)
@@ -154,7 +156,7 @@ func (r *Resolver) Resolve(ctx context.Context, ref string, log io.Writer, use f
 		if err != nil {
 			if _, serr := os.Stat(dir); serr != nil {
 				lock.Unlock()
-				return platform.Invalid("Could not fetch buildpack %s: %v", redact(p.url), err)
+				return platform.Invalid("Could not fetch buildpack %s: %v", p.url.Redacted(), err)
 			}
 			fmt.Fprintf(log, "       Could not fetch it again (%v); using the copy fetched before\n", err)
 		}
@@ -163,7 +165,7 @@ func (r *Resolver) Resolve(ctx context.Context, ref string, log io.Writer, use f
 	lock.RLock()
 	defer lock.RUnlock()
 	if _, err := os.Stat(filepath.Join(dir, "bin", "compile")); err != nil {
-		return platform.Invalid("Buildpack %s has no bin/compile.", redact(p.url))
+		return platform.Invalid("Buildpack %s has no bin/compile.", p.url.Redacted())
 	}
 	return use(Buildpack{Ref: ref, Name: name, Dir: dir})
 }
@@ -242,10 +244,4 @@ func displayName(u *url.URL) string {
 		return u.Host
 	}
 	return base
-}
-
-// redact hides a URL's password: buildpacks in private repositories carry
-// tokens in their URLs.
-func redact(u *url.URL) string {
-	return u.Redacted()
 }
