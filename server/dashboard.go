@@ -18,6 +18,7 @@ func (s *Server) newDashboard(api *herokuapi.API, loop *dynos.Loop, changes *web
 		Auth: api.TokenUser, AllowSignIn: api.AllowPasswordAttempt,
 		MAC:     func(data []byte) []byte { return s.sealer.MAC("dashboard", data) },
 		AppURL:  s.Config.appURL,
+		Logs:    api.Logs,
 		Changes: changes.Subscribe,
 		Done:    done,
 	}

@@ -125,6 +125,10 @@ func (s *Server) Start(ctx context.Context) error {
 	return nil
 }
 
+// Cluster is the id this installation labels its containers and images
+// with (tests remove what a server left).
+func (s *Server) Cluster() string { return s.cluster }
+
 // APIAddr is where the API listens (useful with port 0).
 func (s *Server) APIAddr() string { return s.api.Addr().String() }
 

@@ -48,9 +48,11 @@ type Dynos interface {
 // Dashboard serves the dashboard under Prefix. Set its fields, then call
 // Handler once.
 type Dashboard struct {
-	Store  Store
-	Apps   AppStore
-	Dynos  Dynos
+	Store Store
+	Apps  AppStore
+	Dynos Dynos
+	// Logs, when set, streams apps' logs to the log page.
+	Logs   LogStream
 	Logger *slog.Logger
 	// Auth finds the user an API token belongs to (the API's cached
 	// lookup, which follows revocations).
@@ -92,6 +94,8 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("GET "+Prefix+"/events", d.signedIn(d.events))
 	mux.HandleFunc("GET "+Prefix+"/apps", d.signedIn(d.overview))
 	mux.HandleFunc("GET "+Prefix+"/apps/{app}", d.signedIn(d.appPage))
+	mux.HandleFunc("GET "+Prefix+"/apps/{app}/logs", d.signedIn(d.logsPage))
+	mux.HandleFunc("GET "+Prefix+"/apps/{app}/logs/stream", d.signedIn(d.logStream))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/scale", d.signedIn(d.scale))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/restart", d.signedIn(d.restart))
 	mux.HandleFunc("POST "+Prefix+"/apps/{app}/rollback", d.signedIn(d.rollback))
@@ -123,6 +127,9 @@ type page struct {
 	CSRF  string
 	Error string
 	Data  any
+	// Quiet pages don't redraw themselves when something changes (the log
+	// page follows its own stream).
+	Quiet bool
 }
 
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/pier-paas/pier/server"
+	"github.com/pier-paas/pier/server/docker/dockertest"
 	"github.com/pier-paas/pier/server/postgres/pgtest"
 )
 
@@ -41,6 +42,12 @@ func startServer(t testing.TB) string {
 		cancel()
 		t.Fatal(err)
 	}
+	// The dynos a test started go once the server has stopped.
+	t.Cleanup(func() {
+		if err := dockertest.RemoveCluster(s.Cluster()); err != nil && os.Getenv("CI") != "" {
+			t.Errorf("remove the test's containers: %v", err)
+		}
+	})
 	done := make(chan struct{})
 	go func() { defer close(done); s.Serve(ctx) }()
 	t.Cleanup(func() { cancel(); <-done; s.Close() })

@@ -112,6 +112,13 @@ func (s *Sessions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "Log session not found: it expired or was already used.")
 		return
 	}
+	s.Stream(w, r, req)
+}
+
+// Stream serves req to the client of r, whoever authorized it (a log
+// session's id, or the dashboard's session): its backlog, then, with
+// Tail, new lines until the client leaves or r's context ends.
+func (s *Sessions) Stream(w http.ResponseWriter, r *http.Request, req Request) {
 	n := req.Lines
 	if n <= 0 {
 		n = DefaultLines

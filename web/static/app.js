@@ -36,3 +36,33 @@
   source.onopen = function () { if (status) status.textContent = "Live"; };
   source.onerror = function () { if (status) status.textContent = "Reconnecting…"; };
 })();
+
+// The log page: follow the app's log stream, append each line, keep the
+// newest 1,500 and stay scrolled to the bottom unless the reader scrolled
+// up. A filter change reloads the page with the new process.
+(function () {
+  "use strict";
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
+    sel.addEventListener("change", function () { sel.form.submit(); });
+  });
+  var pre = document.getElementById("log");
+  if (!pre || !window.EventSource) return;
+  var waiting = document.getElementById("log-waiting");
+  var status = document.querySelector(".live-status");
+  var source = new EventSource(pre.getAttribute("data-stream"));
+  source.onmessage = function (e) {
+    var atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40;
+    pre.appendChild(document.createTextNode(e.data + "\n"));
+    while (pre.childNodes.length > 1500) pre.removeChild(pre.firstChild);
+    if (waiting) { waiting.remove(); waiting = null; }
+    if (atBottom) pre.scrollTop = pre.scrollHeight;
+  };
+  var opened = false;
+  source.onopen = function () {
+    // A reconnected stream starts with the backlog again.
+    if (opened) pre.textContent = "";
+    opened = true;
+    if (status) status.textContent = "Live";
+  };
+  source.onerror = function () { if (status) status.textContent = "Reconnecting…"; };
+})();

@@ -1,0 +1,62 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pier-paas/pier/server/docker/dockertest"
+)
+
+// signIn signs the browser in as the admin and waits for the overview.
+func signIn(t testing.TB, ctx context.Context, base string) {
+	t.Helper()
+	run(t, ctx, "sign in", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`#email`, chromedp.ByQuery),
+		chromedp.SendKeys(`#email`, adminEmail, chromedp.ByQuery), chromedp.SendKeys(`#password`, adminPassword, chromedp.ByQuery),
+		chromedp.Submit(`#password`, chromedp.ByQuery), chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+}
+
+// An app's log in Chromium: a real dyno's lines arrive live, filtered to
+// its process; another filter shows the platform's lines (a release made
+// by another client) as they happen, and not the dyno's.
+func TestLiveLogsInChromium(t *testing.T) {
+	dockertest.Engine(t)
+	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY Procfile /app/Procfile\nWORKDIR /app\n",
+		map[string]string{"Procfile": "web: /bin/busybox httpd -f -p $PORT\nworker: while true; do echo tick from $DYNO; sleep 1; done\n"})
+	base := startServer(t)
+	ctx := browser(t)
+	api := &apiClient{t: t, base: base}
+	api.token = api.do("POST", "/oauth/authorizations", map[string]any{"description": "the other client"})["access_token"].(map[string]any)["token"].(string)
+	signIn(t, ctx, base)
+
+	api.do("POST", "/apps", map[string]any{"name": "log-app"})
+	api.do("POST", "/apps/log-app/deploys", map[string]any{"image": img})
+	run(t, ctx, "the app's page links to its logs", chromedp.Navigate(base+"/dashboard/apps/log-app"),
+		chromedp.Click(`#view-logs`, chromedp.ByQuery), chromedp.WaitVisible(`#process`, chromedp.ByQuery))
+	// Scaled once the page is open: the dyno's first lines come live.
+	run(t, ctx, "filter to the worker", chromedp.SetValue(`#process`, "worker", chromedp.ByQuery),
+		chromedp.Click(`#filter-logs`, chromedp.ByQuery), chromedp.WaitReady(`#process option[value="worker"][selected]`, chromedp.ByQuery))
+	api.do("PATCH", "/apps/log-app/formation/worker", map[string]any{"quantity": 1})
+	var text string
+	run(t, ctx, "the worker's lines arrive", chromedp.WaitVisible(`//pre[@id="log"][contains(., "tick from worker.1")]`, chromedp.BySearch),
+		chromedp.Text(`#log`, &text, chromedp.ByQuery))
+	if !strings.Contains(text, "app[worker.1]: tick from worker.1") {
+		t.Errorf("the worker's lines: %q", text)
+	}
+	if strings.Contains(text, "[api]") || strings.Contains(text, "[web.1]") {
+		t.Errorf("the worker filter shows other processes' lines: %q", text)
+	}
+	screenshot(t, ctx, "10-logs-worker")
+
+	run(t, ctx, "filter to the api", chromedp.SetValue(`#process`, "api", chromedp.ByQuery),
+		chromedp.Click(`#filter-logs`, chromedp.ByQuery), chromedp.WaitReady(`#process option[value="api"][selected]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//pre[@id="log"][contains(., "Scaled to worker@1")]`, chromedp.BySearch))
+	api.do("PATCH", "/apps/log-app/config-vars", map[string]any{"COLOR": "teal"})
+	run(t, ctx, "another client's release arrives", chromedp.WaitVisible(`//pre[@id="log"][contains(., "Set COLOR config vars")]`, chromedp.BySearch),
+		chromedp.Text(`#log`, &text, chromedp.ByQuery))
+	if strings.Contains(text, "tick from") || strings.Contains(text, "teal") {
+		t.Errorf("the api filter: %q", text)
+	}
+	screenshot(t, ctx, "11-logs-api")
+}
