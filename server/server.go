@@ -295,7 +295,7 @@ func (s *Server) bootstrapAdmin(ctx context.Context) error {
 	}
 	generated := password == ""
 	if generated {
-		password = herokuapi.GeneratePassword()
+		password = platform.GeneratePassword()
 	}
 	created, err := s.store.BootstrapAdmin(ctx, email, password)
 	if err != nil {

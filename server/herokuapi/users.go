@@ -1,12 +1,11 @@
 package herokuapi
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+	"github.com/pier-paas/pier/server/platform"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -26,13 +25,6 @@ func (a *API) listUsers(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// GeneratePassword makes a random password for a new user.
-func GeneratePassword() string {
-	b := make([]byte, 18)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // createUser (admins only) adds a user. Without a password, one is generated
 // and returned once.
 func (a *API) createUser(c echo.Context) error {
@@ -49,7 +41,7 @@ func (a *API) createUser(c echo.Context) error {
 	}
 	password, generated := body.Password, false
 	if password == "" {
-		password, generated = GeneratePassword(), true
+		password, generated = platform.GeneratePassword(), true
 	}
 	u, err := a.Store.CreateUser(c.Request().Context(), currentUser(c).Email, body.Email, password, body.Admin)
 	if err != nil {
