@@ -61,6 +61,7 @@ func (d *Dashboard) createToken(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
+	noteAudit(r, "", "token "+t.ID.String())
 	d.showAccount(w, r, http.StatusCreated, accountData{Created: &tokenRow{ID: t.ID.String(), Description: t.Description, Secret: t.Secret,
 		Created: ago(time.Now())}})
 }
@@ -82,5 +83,6 @@ func (d *Dashboard) revokeToken(w http.ResponseWriter, r *http.Request) {
 		d.showAccount(w, r, statusOf(err), accountData{Problem: err.Error()})
 		return
 	}
+	noteAudit(r, "", "revoked token "+id.String())
 	http.Redirect(w, r, Prefix+"/account", http.StatusSeeOther)
 }

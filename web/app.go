@@ -43,9 +43,17 @@ type appPageData struct {
 	Revealed bool
 	// NewKey and NewValue refill the add form after an error.
 	NewKey, NewValue string
+	Domains          []domainRow
+	Collaborators    []collaboratorRow
+	// Owner is whether the user may manage who has access (the app's
+	// owner, or an admin).
+	Owner bool
+	// NewDomain and NewEmail refill their forms after an error.
+	NewDomain, NewEmail string
+	Builds              []buildRow
 	// Problem is what went wrong with a change, shown next to the form
-	// it came from: ProblemAt is "processes", "config", "activity" or
-	// "settings".
+	// it came from: ProblemAt is "processes", "config", "domains",
+	// "access", "activity" or "settings".
 	Problem, ProblemAt string
 }
 
@@ -100,9 +108,28 @@ func (d *Dashboard) showApp(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	data := appPageData{App: d.summarize(a, formation), Revealed: r.URL.Query().Get("config") == "shown",
-		Problem: problem, ProblemAt: at}
-	if at == "config" && r.PostFormValue("remove") == "" {
+		Problem: problem, ProblemAt: at, Owner: u.Admin || a.Owner.ID == u.ID}
+	switch {
+	case at == "config" && r.PostFormValue("remove") == "":
 		data.NewKey, data.NewValue = r.PostFormValue("key"), r.PostFormValue("value")
+	case at == "domains" && !strings.HasSuffix(r.URL.Path, "/remove"):
+		data.NewDomain = r.PostFormValue("hostname")
+	case at == "access" && !strings.HasSuffix(r.URL.Path, "/remove"):
+		data.NewEmail = r.PostFormValue("email")
+	}
+	if err := d.addAccess(r.Context(), a, &data); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if d.Builds != nil {
+		builds, _, err := d.Builds.Builds(r.Context(), a, platform.Page{Field: "created_at", Max: recentBuilds, Desc: true})
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		for _, b := range builds {
+			data.Builds = append(data.Builds, newBuildRow(a.Name, b))
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		v := configVar{Key: k}
@@ -130,20 +157,21 @@ func (d *Dashboard) showApp(w http.ResponseWriter, r *http.Request, status int, 
 
 // scale sets a process type's quantity (the − and + buttons).
 func (d *Dashboard) scale(w http.ResponseWriter, r *http.Request) {
-	d.change(w, r, "processes", func(u platform.User, a platform.App) error {
+	d.change(w, r, "processes", func(u platform.User, a platform.App) (string, error) {
 		n, err := strconv.Atoi(r.PostFormValue("quantity"))
 		if err != nil {
-			return platform.Invalid("The quantity must be a whole number.")
+			return "", platform.Invalid("The quantity must be a whole number.")
 		}
-		_, err = d.Apps.UpdateFormation(r.Context(), u, a, []platform.FormationUpdate{{Type: r.PostFormValue("type"), Quantity: &n}})
-		return err
+		typ := r.PostFormValue("type")
+		_, err = d.Apps.UpdateFormation(r.Context(), u, a, []platform.FormationUpdate{{Type: typ, Quantity: &n}})
+		return "scaled " + typ + " to " + strconv.Itoa(n), err
 	})
 }
 
 // restart restarts a process type's dynos.
 func (d *Dashboard) restart(w http.ResponseWriter, r *http.Request) {
-	d.change(w, r, "processes", func(u platform.User, a platform.App) error {
-		return d.Apps.Restart(r.Context(), u, a, r.PostFormValue("type"))
+	d.change(w, r, "processes", func(u platform.User, a platform.App) (string, error) {
+		return "restart " + r.PostFormValue("type"), d.Apps.Restart(r.Context(), u, a, r.PostFormValue("type"))
 	})
 }
 
@@ -158,16 +186,16 @@ func (d *Dashboard) rollback(w http.ResponseWriter, r *http.Request) {
 		d.showApp(w, r, http.StatusOK, "", "", &v)
 		return
 	}
-	d.change(w, r, "activity", func(u platform.User, a platform.App) error {
-		_, err := d.Apps.Rollback(r.Context(), u, a, "v"+strconv.Itoa(v))
-		return err
+	d.change(w, r, "activity", func(u platform.User, a platform.App) (string, error) {
+		rel, err := d.Apps.Rollback(r.Context(), u, a, "v"+strconv.Itoa(v))
+		return rel.Description, err
 	})
 }
 
 // setConfig sets one config var (add or edit) or, with remove, removes
 // one; each change makes a release.
 func (d *Dashboard) setConfig(w http.ResponseWriter, r *http.Request) {
-	d.change(w, r, "config", func(u platform.User, a platform.App) error {
+	d.change(w, r, "config", func(u platform.User, a platform.App) (string, error) {
 		key := strings.TrimSpace(r.PostFormValue("key"))
 		var change map[string]*string
 		if r.PostFormValue("remove") != "" {
@@ -177,19 +205,19 @@ func (d *Dashboard) setConfig(w http.ResponseWriter, r *http.Request) {
 			change = map[string]*string{key: &v}
 		}
 		if key == "" {
-			return platform.Invalid("Give the config var a name, e.g. DATABASE_URL.")
+			return "", platform.Invalid("Give the config var a name, e.g. DATABASE_URL.")
 		}
 		_, err := d.Apps.UpdateConfigVars(r.Context(), u, a, change)
-		return err
+		return "config vars changed: " + key, err
 	})
 }
 
 // maintenance turns maintenance mode on or off.
 func (d *Dashboard) maintenance(w http.ResponseWriter, r *http.Request) {
-	d.change(w, r, "settings", func(u platform.User, a platform.App) error {
+	d.change(w, r, "settings", func(u platform.User, a platform.App) (string, error) {
 		on := r.PostFormValue("maintenance") == "on"
 		_, err := d.Apps.UpdateApp(r.Context(), u, a, postgres.AppUpdate{Maintenance: &on})
-		return err
+		return map[bool]string{true: "maintenance on", false: "maintenance off"}[on], err
 	})
 }
 
@@ -210,6 +238,7 @@ func (d *Dashboard) destroy(w http.ResponseWriter, r *http.Request) {
 		err = d.Apps.DestroyApp(r.Context(), u, a)
 	}
 	if err != nil {
+		noteAudit(r, a.Name, auditFailure(err))
 		if statusOf(err) >= 500 {
 			d.fail(w, r, err)
 			return
@@ -217,20 +246,23 @@ func (d *Dashboard) destroy(w http.ResponseWriter, r *http.Request) {
 		d.showApp(w, r, statusOf(err), err.Error(), "settings", nil)
 		return
 	}
+	noteAudit(r, a.Name, "destroyed")
 	http.Redirect(w, r, Prefix+"/apps", http.StatusSeeOther)
 }
 
 // change runs a change to the app the path names and returns to its page:
 // on success with a redirect (so a reload does not repeat it), on bad
 // input with the store's message next to the form.
-func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, at string, do func(platform.User, platform.App) error) {
+func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, at string, do func(platform.User, platform.App) (string, error)) {
 	u := r.Context().Value(userKey{}).(platform.User)
 	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	if err := do(u, a); err != nil {
+	msg, err := do(u, a)
+	if err != nil {
+		noteAudit(r, a.Name, auditFailure(err))
 		if statusOf(err) >= 500 {
 			d.fail(w, r, err)
 			return
@@ -238,6 +270,7 @@ func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, at string, do
 		d.showApp(w, r, statusOf(err), err.Error(), at, nil)
 		return
 	}
+	noteAudit(r, a.Name, msg)
 	back := Prefix + "/apps/" + url.PathEscape(a.Name)
 	if r.PostFormValue("revealed") == "yes" {
 		back += "?config=shown"

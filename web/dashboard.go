@@ -48,9 +48,15 @@ type Dynos interface {
 // Dashboard serves the dashboard under Prefix. Set its fields, then call
 // Handler once.
 type Dashboard struct {
-	Store Store
-	Apps  AppStore
-	Dynos Dynos
+	Store  Store
+	Apps   AppStore
+	Access AccessStore
+	Builds BuildStore
+	// Admin and HostUse serve the admin pages (the host pool, users, the
+	// audit trail).
+	Admin   AdminStore
+	HostUse HostUse
+	Dynos   Dynos
 	// Logs, when set, streams apps' logs to the log page.
 	Logs   LogStream
 	Logger *slog.Logger
@@ -72,6 +78,9 @@ type Dashboard struct {
 	// Done, when closed, ends the open event streams (the server is
 	// shutting down).
 	Done <-chan struct{}
+	// Audit, when set, records each change made in the dashboard in the
+	// audit trail (the API records its own calls).
+	Audit func(ctx context.Context, e platform.AuditEntry) error
 	// SessionTTL is how long a sign-in lasts; zero is 12 hours.
 	SessionTTL time.Duration
 
@@ -89,22 +98,33 @@ func (d *Dashboard) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+Prefix+"/static/", http.StripPrefix(Prefix+"/static/", cacheFor(time.Hour, http.FileServerFS(static))))
 	mux.HandleFunc("GET "+Prefix+"/sign-in", d.signInPage)
-	mux.HandleFunc("POST "+Prefix+"/sign-in", d.signIn)
-	mux.HandleFunc("POST "+Prefix+"/sign-out", d.signedIn(d.signOut))
+	mux.HandleFunc("POST "+Prefix+"/sign-in", d.audited(d.signIn))
+	mux.HandleFunc("POST "+Prefix+"/sign-out", d.action(d.signOut))
 	mux.HandleFunc("GET "+Prefix+"/events", d.signedIn(d.events))
 	mux.HandleFunc("GET "+Prefix+"/apps", d.signedIn(d.overview))
 	mux.HandleFunc("GET "+Prefix+"/apps/{app}", d.signedIn(d.appPage))
 	mux.HandleFunc("GET "+Prefix+"/apps/{app}/logs", d.signedIn(d.logsPage))
 	mux.HandleFunc("GET "+Prefix+"/apps/{app}/logs/stream", d.signedIn(d.logStream))
-	mux.HandleFunc("POST "+Prefix+"/apps/{app}/scale", d.signedIn(d.scale))
-	mux.HandleFunc("POST "+Prefix+"/apps/{app}/restart", d.signedIn(d.restart))
-	mux.HandleFunc("POST "+Prefix+"/apps/{app}/rollback", d.signedIn(d.rollback))
-	mux.HandleFunc("POST "+Prefix+"/apps/{app}/config", d.signedIn(d.setConfig))
-	mux.HandleFunc("POST "+Prefix+"/apps/{app}/maintenance", d.signedIn(d.maintenance))
-	mux.HandleFunc("POST "+Prefix+"/apps/{app}/delete", d.signedIn(d.destroy))
+	mux.HandleFunc("GET "+Prefix+"/apps/{app}/builds/{build}", d.signedIn(d.buildPage))
+	mux.HandleFunc("GET "+Prefix+"/apps/{app}/builds/{build}/output", d.signedIn(d.buildOutput))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/domains", d.action(d.addDomain))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/domains/remove", d.action(d.removeDomain))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/collaborators", d.action(d.addCollaborator))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/collaborators/remove", d.action(d.removeCollaborator))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/scale", d.action(d.scale))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/restart", d.action(d.restart))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/rollback", d.action(d.rollback))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/config", d.action(d.setConfig))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/maintenance", d.action(d.maintenance))
+	mux.HandleFunc("POST "+Prefix+"/apps/{app}/delete", d.action(d.destroy))
 	mux.HandleFunc("GET "+Prefix+"/account", d.signedIn(d.account))
-	mux.HandleFunc("POST "+Prefix+"/account/tokens", d.signedIn(d.createToken))
-	mux.HandleFunc("POST "+Prefix+"/account/tokens/revoke", d.signedIn(d.revokeToken))
+	mux.HandleFunc("POST "+Prefix+"/account/tokens", d.action(d.createToken))
+	mux.HandleFunc("POST "+Prefix+"/account/tokens/revoke", d.action(d.revokeToken))
+	mux.HandleFunc("GET "+Prefix+"/admin/hosts", d.signedIn(d.adminOnly(d.hosts)))
+	mux.HandleFunc("POST "+Prefix+"/admin/hosts/drain", d.action(d.adminOnly(d.drain)))
+	mux.HandleFunc("GET "+Prefix+"/admin/users", d.signedIn(d.adminOnly(d.users)))
+	mux.HandleFunc("POST "+Prefix+"/admin/users", d.action(d.adminOnly(d.addUser)))
+	mux.HandleFunc("GET "+Prefix+"/admin/audit", d.signedIn(d.adminOnly(d.audit)))
 	mux.HandleFunc("GET "+Prefix+"/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Prefix+"/apps", http.StatusSeeOther)
 	})

@@ -14,7 +14,7 @@ func signIn(t testing.TB, ctx context.Context, base string) {
 	t.Helper()
 	run(t, ctx, "sign in", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`#email`, chromedp.ByQuery),
 		chromedp.SendKeys(`#email`, adminEmail, chromedp.ByQuery), chromedp.SendKeys(`#password`, adminPassword, chromedp.ByQuery),
-		chromedp.Submit(`#password`, chromedp.ByQuery), chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+		chromedp.Submit(`#password`, chromedp.ByQuery), chromedp.WaitVisible(`.signout`, chromedp.ByQuery))
 }
 
 // An app's log in Chromium: a real dyno's lines arrive live, filtered to

@@ -40,6 +40,7 @@ func (d *Dashboard) signedIn(h http.HandlerFunc) http.HandlerFunc {
 			http.Redirect(w, r, Prefix+"/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
+		noteActor(r, u)
 		ctx := context.WithValue(context.WithValue(r.Context(), userKey{}, u), secretKey{}, c.Value)
 		r = r.WithContext(ctx)
 		if r.Method != http.MethodGet {
@@ -54,6 +55,12 @@ func (d *Dashboard) signedIn(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// action is a change made in the dashboard: signed in, CSRF-checked and
+// recorded in the audit trail.
+func (d *Dashboard) action(h http.HandlerFunc) http.HandlerFunc {
+	return d.audited(d.signedIn(h))
 }
 
 // csrfToken is the session's CSRF token: a MAC of its secret, so nothing
@@ -93,6 +100,7 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 			d.Logger.Warn("dashboard sign-in", "err", err)
 			status, msg = http.StatusServiceUnavailable, "Pier could not check your password just now: try again."
 		}
+		noteAudit(r, "", "sign-in refused for "+email)
 		d.render(w, r, status, "signin", page{Title: "Sign in", Error: msg, Data: data})
 		return
 	}
@@ -106,6 +114,8 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, http.StatusServiceUnavailable, "signin", page{Title: "Sign in", Error: "Pier could not start your session just now: try again.", Data: data})
 		return
 	}
+	noteActor(r, u)
+	noteAudit(r, "", "signed in to the dashboard")
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: t.Secret, Path: Prefix, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: int(ttl / time.Second)})
 	http.Redirect(w, r, next, http.StatusSeeOther)
@@ -119,6 +129,7 @@ func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) {
 			d.Logger.Warn("dashboard sign-out", "err", err)
 		}
 	}
+	noteAudit(r, "", "signed out of the dashboard")
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: Prefix, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: -1})
 	http.Redirect(w, r, Prefix+"/sign-in", http.StatusSeeOther)

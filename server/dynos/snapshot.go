@@ -184,15 +184,26 @@ func (l *Loop) StopDyno(appID uuid.UUID, name string) int {
 // HostDynos counts the containers of dynos, running or not, that the last
 // snapshot saw on a host.
 func (l *Loop) HostDynos(hostID uuid.UUID) int {
-	id, n := hostID.String(), 0
+	n, _ := l.HostUse(hostID)
+	return n
+}
+
+// HostUse is what the last snapshot saw on a host: its dynos' containers
+// (running or not), and the memory the running ones are limited to.
+func (l *Loop) HostUse(hostID uuid.UUID) (dynos, memoryMB int) {
+	id := hostID.String()
 	for _, list := range l.Snapshot().Instances {
 		for _, in := range list {
-			if in.Host == id {
-				n++
+			if in.Host != id {
+				continue
+			}
+			dynos++
+			if in.State == scheduler.Starting || in.State == scheduler.Up {
+				memoryMB += in.MemoryMB
 			}
 		}
 	}
-	return n
+	return dynos, memoryMB
 }
 
 // workload finds an app's workload, or nil.

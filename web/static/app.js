@@ -66,3 +66,20 @@
   };
   source.onerror = function () { if (status) status.textContent = "Reconnecting…"; };
 })();
+
+// A running build's page: append its output as it comes; when the build
+// settles, load the page again to show how it ended.
+(function () {
+  "use strict";
+  var pre = document.getElementById("build-output");
+  var url = pre && pre.getAttribute("data-stream");
+  if (!url || !window.EventSource) return;
+  var source = new EventSource(url);
+  source.onopen = function () { pre.textContent = ""; }; // the stream starts from the beginning
+  source.onmessage = function (e) {
+    var atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40;
+    pre.appendChild(document.createTextNode(e.data));
+    if (atBottom) pre.scrollTop = pre.scrollHeight;
+  };
+  source.addEventListener("end", function () { source.close(); location.reload(); });
+})();
