@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"slices"
 	"time"
@@ -34,6 +35,8 @@ type processCount struct {
 
 type overviewData struct {
 	Apps []appSummary
+	// Rows are the apps' rows, written by overviewRow.
+	Rows []template.HTML
 	More bool
 }
 
@@ -58,6 +61,10 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) {
 	data := overviewData{Apps: make([]appSummary, len(apps)), More: more}
 	for i, a := range apps {
 		data.Apps[i] = d.summarize(a, formations[a.ID])
+	}
+	data.Rows = make([]template.HTML, len(data.Apps))
+	for i, s := range data.Apps {
+		data.Rows[i] = overviewRow(s)
 	}
 	d.render(w, r, http.StatusOK, "apps", page{Title: "Apps", Data: data})
 }

@@ -129,7 +129,7 @@ func (s *Store) Restart(ctx context.Context, actor platform.User, a platform.App
 // the dashboard's overview of every app.
 func (s *Store) Formations(ctx context.Context, appIDs []uuid.UUID) (map[uuid.UUID][]platform.Formation, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+formationCols+` FROM formations f JOIN apps a ON a.id = f.app_id
-		WHERE f.app_id = ANY($1) ORDER BY f.app_id, f.type`, appIDs)
+		WHERE f.app_id = ANY($1) ORDER BY f.app_id, f.type`, uids(appIDs))
 	if err != nil {
 		return nil, fmt.Errorf("list formations: %w", err)
 	}
