@@ -46,6 +46,9 @@ type Config struct {
 	// KeepReleases is PIER_KEEP_RELEASES: the images of each app's newest
 	// KeepReleases releases stay on the hosts, Pier's others are removed.
 	KeepReleases int
+	// MetricsEvery is how often the dynos' CPU and memory are read for the
+	// dashboard's charts (dynos.DefaultMetricsEvery when zero).
+	MetricsEvery time.Duration
 
 	// Scheduler tunes the reconciler (grace period, crash backoff); zero
 	// fields take the production defaults. Not read from the environment.

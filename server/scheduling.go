@@ -26,6 +26,7 @@ func (s *Server) newLoop() *dynos.Loop {
 		Log:      s.logLine,
 		Registry: s.registry,
 		Images:   s.store, KeepReleases: s.Config.KeepReleases,
+		Metrics: s.store, MetricsEvery: s.Config.MetricsEvery,
 	}
 }
 

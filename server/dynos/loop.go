@@ -42,6 +42,7 @@ type Engine interface {
 	ImportImage(ctx context.Context, r io.Reader) error
 	PullImage(ctx context.Context, ref string, reg *docker.Registry) error
 	ListImages(ctx context.Context, cluster string, prefixes []string) ([]docker.ImageInfo, error)
+	Stats(ctx context.Context, id string) (docker.Stats, error)
 	RemoveImage(ctx context.Context, ref string) error
 	FollowLogs(ctx context.Context, id string, since time.Time, fn func(stream int, t time.Time, line string)) error
 	Close() error
@@ -71,6 +72,10 @@ type Loop struct {
 	KeepReleases int
 	PruneEvery   time.Duration
 	PruneMinAge  time.Duration
+	// Metrics, when set, receives the running dynos' resource use every
+	// MetricsEvery (DefaultMetricsEvery), read by the leader.
+	Metrics      MetricsStore
+	MetricsEvery time.Duration
 	// Connect reaches a host's engine (its endpoint, with its TLS files).
 	Connect func(ctx context.Context, h platform.Host) (Engine, error)
 	// Lead tries to take the scheduler lease; (nil, nil) means another
@@ -109,6 +114,10 @@ type Loop struct {
 
 	pruning   atomic.Bool
 	lastPrune time.Time // guarded by pruning
+
+	sampling   atomic.Bool
+	lastSample time.Time          // guarded by sampling
+	readings   map[string]reading // container id → last CPU reading, guarded by sampling
 
 	failed map[slot]failure // placements that failed lately, guarded by mu
 	starts *starts

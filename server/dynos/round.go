@@ -63,6 +63,9 @@ func (l *Loop) round(ctx context.Context) time.Duration {
 	}
 	l.recordHealth(ctx, w, unreachable)
 	l.maybePrune(ctx)
+	if d := l.maybeSample(ctx, observed); d > 0 && d < next {
+		next = d
+	}
 	d, failed := l.checkReleases(ctx, w, observed)
 	if failed {
 		return 0 // plan again from the release that is current now
