@@ -15,7 +15,7 @@ import (
 func (s *Server) newDashboard(api *herokuapi.API, loop *dynos.Loop, changes *web.Broadcaster, done <-chan struct{}) http.Handler {
 	d := &web.Dashboard{
 		Store: s.store, Apps: s.store, Access: s.store, Builds: s.store, Audit: s.store.RecordAudit, Dynos: loop,
-		Admin: s.store, HostUse: loop, Logger: s.Logger.With("component", "dashboard"),
+		Admin: s.store, HostUse: loop, Metrics: s.store, Logger: s.Logger.With("component", "dashboard"),
 		Auth: api.TokenUser, AllowSignIn: api.AllowPasswordAttempt,
 		MAC:     func(data []byte) []byte { return s.sealer.MAC("dashboard", data) },
 		AppURL:  s.Config.appURL,

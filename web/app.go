@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pier-paas/pier/server/platform"
 	"github.com/pier-paas/pier/server/postgres"
@@ -51,6 +52,8 @@ type appPageData struct {
 	// NewDomain and NewEmail refill their forms after an error.
 	NewDomain, NewEmail string
 	Builds              []buildRow
+	// Charts are each process type's CPU and memory over the last hour.
+	Charts []processCharts
 	// Problem is what went wrong with a change, shown next to the form
 	// it came from: ProblemAt is "processes", "config", "domains",
 	// "access", "activity" or "settings".
@@ -120,6 +123,15 @@ func (d *Dashboard) showApp(w http.ResponseWriter, r *http.Request, status int, 
 	if err := d.addAccess(r.Context(), a, &data); err != nil {
 		d.fail(w, r, err)
 		return
+	}
+	if d.Metrics != nil {
+		now := time.Now()
+		ms, err := d.Metrics.ProcessMetrics(r.Context(), a.ID, now.Add(-chartSpan))
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		data.Charts = charts(now, ms)
 	}
 	if d.Builds != nil {
 		builds, _, err := d.Builds.Builds(r.Context(), a, platform.Page{Field: "created_at", Max: recentBuilds, Desc: true})

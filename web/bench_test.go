@@ -77,7 +77,7 @@ func BenchmarkAppPage(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	d := &web.Dashboard{Store: store, Apps: store, Logger: slog.New(slog.DiscardHandler),
+	d := &web.Dashboard{Store: store, Apps: store, Access: store, Builds: store, Metrics: store, Logger: slog.New(slog.DiscardHandler),
 		Auth: func(*http.Request, string) (platform.User, error) { return u, nil },
 		MAC:  func(data []byte) []byte { return data[:8] }}
 	servePage(b, d, web.Prefix+"/apps/busy")

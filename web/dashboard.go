@@ -52,6 +52,8 @@ type Dashboard struct {
 	Apps   AppStore
 	Access AccessStore
 	Builds BuildStore
+	// Metrics, when set, gives an app's page its charts of CPU and memory.
+	Metrics MetricsStore
 	// Admin and HostUse serve the admin pages (the host pool, users, the
 	// audit trail).
 	Admin   AdminStore

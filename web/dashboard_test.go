@@ -36,6 +36,7 @@ func startServer(t testing.TB) string {
 	cfg.DatabaseURL, cfg.DataDir = pgtest.URL(t), t.TempDir()
 	cfg.APIAddr, cfg.RouterAddr, cfg.RendezvousAddr = "127.0.0.1:0", "127.0.0.1:0", ""
 	cfg.AdminEmail, cfg.AdminPassword, cfg.RateLimit = adminEmail, adminPassword, 0
+	cfg.MetricsEvery = time.Second // the charts' readings come quickly
 	s := &server.Server{Config: cfg, Logger: slog.New(slog.DiscardHandler)}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := s.Start(ctx); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/pier-paas/pier/server/docker/dockertest"
@@ -59,4 +60,28 @@ func TestLiveLogsInChromium(t *testing.T) {
 		t.Errorf("the api filter: %q", text)
 	}
 	screenshot(t, ctx, "11-logs-api")
+
+	// The worker's CPU and memory, read from Docker's stats, on the app's
+	// page (the server reads them every second here).
+	var cpu, mem string
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(time.Second) {
+		run(t, ctx, "the app's charts", chromedp.Navigate(base+"/dashboard/apps/log-app"), chromedp.WaitVisible(`#metrics`, chromedp.ByQuery),
+			chromedp.Text(`#metrics ~ *`, &text, chromedp.ByQuery))
+		if strings.Contains(text, "worker CPU") && !strings.Contains(text, "no reading yet") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no CPU and memory readings of the worker: %q", text)
+		}
+	}
+	run(t, ctx, "read the charts", chromedp.AttributeValue(`figure[data-chart="worker-cpu"] svg`, "aria-label", &cpu, nil, chromedp.ByQuery),
+		chromedp.AttributeValue(`figure[data-chart="worker-memory"] svg`, "aria-label", &mem, nil, chromedp.ByQuery),
+		chromedp.AttributeValue(`figure[data-chart="worker-memory"] polyline`, "points", &text, nil, chromedp.ByQuery))
+	if !strings.Contains(cpu, "worker CPU over the last hour, per dyno: now ") || !strings.Contains(cpu, "%") {
+		t.Errorf("the CPU chart: %q", cpu)
+	}
+	if !strings.Contains(mem, " MB of 512 MB") || !strings.Contains(text, ",") {
+		t.Errorf("the memory chart: %q, points %q", mem, text)
+	}
+	screenshot(t, ctx, "18-metrics")
 }

@@ -33,6 +33,9 @@
   }
   var source = new EventSource(url);
   source.addEventListener("change", refresh);
+  // Charts gain a reading every so often without an event saying so.
+  var every = document.querySelector("[data-refresh]");
+  if (every) setInterval(refresh, 1000 * Number(every.getAttribute("data-refresh")));
   source.onopen = function () { if (status) status.textContent = "Live"; };
   source.onerror = function () { if (status) status.textContent = "Reconnecting…"; };
 })();
