@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -112,5 +113,21 @@ func TestTeamPagesInChromium(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("the audit trail lacks %q: %q", want, text)
 		}
+	}
+
+	// On a phone-sized screen every page fits its width: nothing scrolls
+	// sideways.
+	run(t, ctx, "a phone's screen", chromedp.EmulateViewport(390, 844))
+	for i, path := range []string{"/dashboard/apps", "/dashboard/apps/team-app", "/dashboard/apps/team-app/logs", "/dashboard/account",
+		"/dashboard/admin/hosts", "/dashboard/admin/users", "/dashboard/admin/audit"} {
+		var fits bool
+		run(t, ctx, "open "+path+" on a phone", chromedp.Navigate(base+path), chromedp.WaitVisible(`h1`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.documentElement.scrollWidth <= window.innerWidth`, &fits))
+		if !fits {
+			var width int
+			chromedp.Run(ctx, chromedp.Evaluate(`document.documentElement.scrollWidth`, &width))
+			t.Errorf("%s is %d px wide on a 390 px screen", path, width)
+		}
+		screenshot(t, ctx, fmt.Sprintf("20-phone-%d%s", i, strings.ReplaceAll(path, "/", "-")))
 	}
 }

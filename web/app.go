@@ -52,6 +52,8 @@ type appPageData struct {
 	// NewDomain and NewEmail refill their forms after an error.
 	NewDomain, NewEmail string
 	Builds              []buildRow
+	// GitURL is where `git push` deploys the app.
+	GitURL string
 	// Charts are each process type's CPU and memory over the last hour.
 	Charts []processCharts
 	// Problem is what went wrong with a change, shown next to the form
@@ -111,7 +113,7 @@ func (d *Dashboard) showApp(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	data := appPageData{App: d.summarize(a, formation), Revealed: r.URL.Query().Get("config") == "shown",
-		Problem: problem, ProblemAt: at, Owner: u.Admin || a.Owner.ID == u.ID}
+		Problem: problem, ProblemAt: at, Owner: u.Admin || a.Owner.ID == u.ID, GitURL: gitURL(r, a.Name)}
 	switch {
 	case at == "config" && r.PostFormValue("remove") == "":
 		data.NewKey, data.NewValue = r.PostFormValue("key"), r.PostFormValue("value")
@@ -288,4 +290,14 @@ func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, at string, do
 		back += "?config=shown"
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// gitURL is the app's git remote on this server, as the browser reached
+// it (the API serves git on the same address).
+func gitURL(r *http.Request, app string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/" + url.PathEscape(app) + ".git"
 }

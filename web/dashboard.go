@@ -38,6 +38,7 @@ type Store interface {
 	Tokens(ctx context.Context, u platform.User) ([]platform.Token, error)
 	Apps(ctx context.Context, u platform.User, p platform.Page) ([]platform.App, bool, error)
 	Formations(ctx context.Context, appIDs []uuid.UUID) (map[uuid.UUID][]platform.Formation, error)
+	CreateApp(ctx context.Context, u platform.User, name string) (platform.App, error)
 }
 
 // Dynos lists what runs: the scheduler's last observation.
@@ -104,6 +105,7 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("POST "+Prefix+"/sign-out", d.action(d.signOut))
 	mux.HandleFunc("GET "+Prefix+"/events", d.signedIn(d.events))
 	mux.HandleFunc("GET "+Prefix+"/apps", d.signedIn(d.overview))
+	mux.HandleFunc("POST "+Prefix+"/apps", d.action(d.createApp))
 	mux.HandleFunc("GET "+Prefix+"/apps/{app}", d.signedIn(d.appPage))
 	mux.HandleFunc("GET "+Prefix+"/apps/{app}/logs", d.signedIn(d.logsPage))
 	mux.HandleFunc("GET "+Prefix+"/apps/{app}/logs/stream", d.signedIn(d.logStream))

@@ -122,6 +122,19 @@ func browser(t testing.TB) context.Context {
 	return ctx
 }
 
+// signIn signs the browser in as the admin and waits for the overview.
+func signIn(t testing.TB, ctx context.Context, base string) {
+	t.Helper()
+	signInAs(t, ctx, base, adminEmail, adminPassword)
+}
+
+func signInAs(t testing.TB, ctx context.Context, base, email, password string) {
+	t.Helper()
+	run(t, ctx, "sign in as "+email, chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`#email`, chromedp.ByQuery),
+		chromedp.SendKeys(`#email`, email, chromedp.ByQuery), chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
+		chromedp.Submit(`#password`, chromedp.ByQuery), chromedp.WaitVisible(`.signout`, chromedp.ByQuery))
+}
+
 // artifacts is where screenshots go: PIER_TEST_ARTIFACTS, else a folder
 // under the system's temporary directory that outlives the test.
 func artifacts(t *testing.T) string {
@@ -182,7 +195,7 @@ func TestDashboardInChromium(t *testing.T) {
 	screenshot(t, ctx, "02-sign-in-refused")
 	run(t, ctx, "sign in",
 		chromedp.SetValue(`#password`, adminPassword, chromedp.ByQuery), chromedp.Submit(`#password`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.empty`, chromedp.ByQuery), chromedp.Text(`main`, &text, chromedp.ByQuery))
+		chromedp.WaitVisible(`#no-apps`, chromedp.ByQuery), chromedp.Text(`main`, &text, chromedp.ByQuery))
 	if !strings.Contains(text, "No apps yet") || !strings.Contains(text, "git push pier main") {
 		t.Errorf("empty overview: %q", text)
 	}
@@ -200,11 +213,26 @@ func TestDashboardInChromium(t *testing.T) {
 	run(t, ctx, "the release appears", chromedp.WaitVisible(`//tr[@data-app="live-app"]/td[contains(., "v2")]`, chromedp.BySearch))
 	screenshot(t, ctx, "04-apps-live")
 
+	// Creating an app in the browser: a bad name is refused next to the
+	// form; a good one opens the new app's page, saying how to push to it.
+	run(t, ctx, "a bad app name", chromedp.SendKeys(`#app-name`, "Bad_Name", chromedp.ByQuery), chromedp.Click(`#create-app`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#create-error`, chromedp.ByQuery), chromedp.Text(`#create-error`, &text, chromedp.ByQuery))
+	if !strings.Contains(text, "Bad_Name") {
+		t.Errorf("a bad app name's message: %q", text)
+	}
+	run(t, ctx, "create an app", chromedp.SetValue(`#app-name`, "made-here", chromedp.ByQuery), chromedp.Click(`#create-app`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#git-remote`, chromedp.ByQuery), chromedp.Text(`#git-remote`, &text, chromedp.ByQuery))
+	if !strings.Contains(text, "git remote add pier "+base+"/made-here.git") {
+		t.Errorf("the new app's git remote: %q", text)
+	}
+	screenshot(t, ctx, "04b-app-created")
+	api.do("DELETE", "/apps/made-here", nil)
+
 	// The app's page: scale with +, a bad scale's message next to the
 	// table, roll back after a confirmation.
 	slug := api.do("POST", "/apps/live-app/slugs", map[string]any{"process_types": map[string]string{"web": "serve", "worker": "work"}, "image": "example/app:1"})
 	api.do("POST", "/apps/live-app/releases", map[string]any{"slug": slug["id"]})
-	run(t, ctx, "the app links to its page", chromedp.WaitVisible(`tr[data-app="live-app"] th a[href="/dashboard/apps/live-app"]`, chromedp.ByQuery))
+	run(t, ctx, "the app links to its page", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`tr[data-app="live-app"] th a[href="/dashboard/apps/live-app"]`, chromedp.ByQuery))
 	run(t, ctx, "open the app", chromedp.Navigate(base+"/dashboard/apps/live-app"), chromedp.WaitVisible(`tr[data-type="worker"]`, chromedp.ByQuery))
 	// Config vars: hidden until revealed; a bad key is refused next to
 	// the form; a good one makes a release.
@@ -252,9 +280,25 @@ func TestDashboardInChromium(t *testing.T) {
 	if !strings.Contains(text, "Rollback to v2") {
 		t.Errorf("the rollback's release: %q", text)
 	}
-	// Another client scales: the open app page follows.
+	// Another client scales: the open app page follows, keeping what was
+	// being typed in a form.
+	run(t, ctx, "type without sending", chromedp.SendKeys(`#new-key`, "HALF_TYPED", chromedp.ByQuery))
 	api.do("PATCH", "/apps/live-app/formation/web", map[string]any{"quantity": 3})
-	run(t, ctx, "another client's scale appears", chromedp.WaitVisible(`button[aria-label="Scale web up to 4"]`, chromedp.ByQuery))
+	run(t, ctx, "another client's scale appears", chromedp.WaitVisible(`button[aria-label="Scale web up to 4"]`, chromedp.ByQuery),
+		chromedp.Value(`#new-key`, &text, chromedp.ByQuery))
+	if text != "HALF_TYPED" {
+		t.Errorf("what was being typed, after the page redrew: %q", text)
+	}
+	// Another browser, signed in as a collaborator, scales the worker:
+	// the first browser's page follows.
+	api.do("POST", "/users", map[string]any{"email": "ops@example.com", "password": "ops-password-1"})
+	api.do("POST", "/apps/live-app/collaborators", map[string]any{"user": "ops@example.com"})
+	other := browser(t)
+	signInAs(t, other, base, "ops@example.com", "ops-password-1")
+	run(t, other, "the other browser scales", chromedp.Navigate(base+"/dashboard/apps/live-app"),
+		chromedp.Click(`button[aria-label="Scale worker up to 2"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[aria-label="Scale worker up to 3"]`, chromedp.ByQuery))
+	run(t, ctx, "the other browser's change appears", chromedp.WaitVisible(`button[aria-label="Scale worker up to 3"]`, chromedp.ByQuery))
 	// An app deleted under an open page: a clear message, not a 500.
 	api.do("DELETE", "/apps/live-app", nil)
 	run(t, ctx, "act on a deleted app", chromedp.Click(`button[aria-label="Scale web up to 4"]`, chromedp.ByQuery),
@@ -266,7 +310,7 @@ func TestDashboardInChromium(t *testing.T) {
 	api.do("POST", "/apps", map[string]any{"name": "live-app"})
 	run(t, ctx, "delete it by name", chromedp.Navigate(base+"/dashboard/apps/live-app"), chromedp.WaitVisible(`#confirm-name`, chromedp.ByQuery),
 		chromedp.SendKeys(`#confirm-name`, "live-app", chromedp.ByQuery), chromedp.Click(`#delete-app`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.empty`, chromedp.ByQuery))
+		chromedp.WaitVisible(`#no-apps`, chromedp.ByQuery))
 	api.do("POST", "/apps", map[string]any{"name": "live-app"})
 	run(t, ctx, "back to the apps", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`tr[data-app="live-app"]`, chromedp.ByQuery))
 

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -9,14 +8,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pier-paas/pier/server/docker/dockertest"
 )
-
-// signIn signs the browser in as the admin and waits for the overview.
-func signIn(t testing.TB, ctx context.Context, base string) {
-	t.Helper()
-	run(t, ctx, "sign in", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`#email`, chromedp.ByQuery),
-		chromedp.SendKeys(`#email`, adminEmail, chromedp.ByQuery), chromedp.SendKeys(`#password`, adminPassword, chromedp.ByQuery),
-		chromedp.Submit(`#password`, chromedp.ByQuery), chromedp.WaitVisible(`.signout`, chromedp.ByQuery))
-}
 
 // An app's log in Chromium: a real dyno's lines arrive live, filtered to
 // its process; another filter shows the platform's lines (a release made

@@ -3,7 +3,9 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,11 +40,36 @@ type overviewData struct {
 	// Rows are the apps' rows, written by overviewRow.
 	Rows []template.HTML
 	More bool
+	// Problem is why creating an app failed; NewName refills the form.
+	Problem, NewName string
 }
 
 // overview is the apps overview: each app's processes (up of desired),
 // current release, last deploy and URL, crashed dynos standing out.
 func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) {
+	d.showOverview(w, r, http.StatusOK, overviewData{})
+}
+
+// createApp makes an app, named by the user or by Pier, and opens its
+// page.
+func (d *Dashboard) createApp(w http.ResponseWriter, r *http.Request) {
+	u := r.Context().Value(userKey{}).(platform.User)
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	a, err := d.Store.CreateApp(r.Context(), u, name)
+	if err != nil {
+		noteAudit(r, name, auditFailure(err))
+		if statusOf(err) >= 500 {
+			d.fail(w, r, err)
+			return
+		}
+		d.showOverview(w, r, statusOf(err), overviewData{Problem: err.Error(), NewName: name})
+		return
+	}
+	noteAudit(r, a.Name, "created")
+	http.Redirect(w, r, Prefix+"/apps/"+url.PathEscape(a.Name), http.StatusSeeOther)
+}
+
+func (d *Dashboard) showOverview(w http.ResponseWriter, r *http.Request, status int, data overviewData) {
 	u := r.Context().Value(userKey{}).(platform.User)
 	apps, more, err := d.Store.Apps(r.Context(), u, platform.Page{Field: "name", Max: maxOverviewApps})
 	if err != nil {
@@ -58,7 +85,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	data := overviewData{Apps: make([]appSummary, len(apps)), More: more}
+	data.Apps, data.More = make([]appSummary, len(apps)), more
 	for i, a := range apps {
 		data.Apps[i] = d.summarize(a, formations[a.ID])
 	}
@@ -66,7 +93,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) {
 	for i, s := range data.Apps {
 		data.Rows[i] = overviewRow(s)
 	}
-	d.render(w, r, http.StatusOK, "apps", page{Title: "Apps", Data: data})
+	d.render(w, r, status, "apps", page{Title: "Apps", Data: data})
 }
 
 func (d *Dashboard) summarize(a platform.App, formation []platform.Formation) appSummary {

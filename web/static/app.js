@@ -1,6 +1,6 @@
 // Live pages: the dashboard's event stream says "change" when the event
 // log grows or what runs changes; the page then fetches itself and swaps
-// in its new <main>, keeping focus and scroll where they were.
+// in its new <main>, keeping focus, scroll and what the user was typing.
 (function () {
   "use strict";
   var url = document.body.getAttribute("data-live");
@@ -20,9 +20,19 @@
         var next = new DOMParser().parseFromString(html, "text/html").querySelector("main");
         var main = document.querySelector("main");
         if (!next || !main || next.innerHTML === main.innerHTML) return;
-        var focused = document.activeElement && document.activeElement.id;
+        var active = document.activeElement, focused = active && active.id;
+        var caret = focused && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+        var typed = typedValues(main);
         main.innerHTML = next.innerHTML;
-        if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+        Object.keys(typed).forEach(function (id) {
+          var el = document.getElementById(id);
+          if (el) el[typed[id][0]] = typed[id][1];
+        });
+        var refocus = focused && document.getElementById(focused);
+        if (refocus) {
+          refocus.focus();
+          try { if (caret) refocus.setSelectionRange(caret[0], caret[1]); } catch (e) { /* not a text field */ }
+        }
         document.body.setAttribute("data-updated", String(Date.now()));
       })
       .catch(function () {})
@@ -30,6 +40,20 @@
         busy = false;
         if (again) { again = false; refresh(); }
       });
+  }
+  // typedValues is what the user typed or ticked in the page's fields and
+  // has not sent yet, by id, so that a redraw keeps it.
+  function typedValues(root) {
+    var out = {};
+    root.querySelectorAll("input[id], textarea[id]").forEach(function (el) {
+      if (el.type === "hidden") return;
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked !== el.defaultChecked) out[el.id] = ["checked", el.checked];
+      } else if (el.value !== el.defaultValue) {
+        out[el.id] = ["value", el.value];
+      }
+    });
+    return out;
   }
   var source = new EventSource(url);
   source.addEventListener("change", refresh);
