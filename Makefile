@@ -6,7 +6,7 @@ BIN     := bin/pier
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/pier-paas/pier/cli.Version=$(VERSION)
 
-.PHONY: all build run deps test test-short fuzz bench bench-runtime bench-builds lint clean
+.PHONY: all build run deps test test-short fuzz bench bench-runtime bench-builds bench-dashboard lint clean
 
 all: build
 
@@ -50,6 +50,14 @@ bench-runtime: build
 bench-builds: build
 	$(GO) run ./bench/builds
 	$(GO) run ./bench/builds -buildpack -pushes 5
+
+# The dashboard's figures: the apps overview with 1,000 apps and an app's
+# page with 1,000 releases (server time, real Postgres), and the delay from
+# a change made through the API to its appearance in an open page in
+# Chromium.
+bench-dashboard:
+	$(GO) test -run '^$$' -bench 'Overview|AppPage' -benchtime 200x ./web/
+	$(GO) test -run '^$$' -bench LiveUpdate -benchtime 20x ./web/
 
 clean:
 	rm -rf bin

@@ -82,6 +82,19 @@ type releaseRow struct {
 	CanRollBack bool
 }
 
+// appOf finds the app the path names, as the signed-in user may see it
+// (a collaborator's access); when it can't, it answers with the reason
+// and ok is false.
+func (d *Dashboard) appOf(w http.ResponseWriter, r *http.Request) (u platform.User, a platform.App, ok bool) {
+	u = r.Context().Value(userKey{}).(platform.User)
+	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
+	if err != nil {
+		d.fail(w, r, err)
+		return u, a, false
+	}
+	return u, a, true
+}
+
 // appPage is an app's page: its processes (scale with − and +, restart)
 // and its activity (releases, one-click rollback after a confirmation).
 func (d *Dashboard) appPage(w http.ResponseWriter, r *http.Request) {
@@ -91,10 +104,8 @@ func (d *Dashboard) appPage(w http.ResponseWriter, r *http.Request) {
 // showApp renders the app's page with status, a problem next to the form
 // (at) it came from, and a rollback to confirm.
 func (d *Dashboard) showApp(w http.ResponseWriter, r *http.Request, status int, problem, at string, confirm *int) {
-	u := r.Context().Value(userKey{}).(platform.User)
-	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
-	if err != nil {
-		d.fail(w, r, err)
+	u, a, ok := d.appOf(w, r)
+	if !ok {
 		return
 	}
 	formation, err := d.Apps.Formation(r.Context(), a)
@@ -238,17 +249,16 @@ func (d *Dashboard) maintenance(w http.ResponseWriter, r *http.Request) {
 // destroy deletes the app once its name is typed back; only its owner
 // may, as with the API.
 func (d *Dashboard) destroy(w http.ResponseWriter, r *http.Request) {
-	u := r.Context().Value(userKey{}).(platform.User)
-	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
-	if err != nil {
-		d.fail(w, r, err)
+	u, a, ok := d.appOf(w, r)
+	if !ok {
 		return
 	}
 	if typed := strings.TrimSpace(r.PostFormValue("confirm")); typed != a.Name {
 		d.showApp(w, r, http.StatusUnprocessableEntity, "Type the app's name, "+a.Name+", to delete it.", "settings", nil)
 		return
 	}
-	if a, err = d.Apps.App(r.Context(), u, a.Name, postgres.RoleOwner); err == nil {
+	a, err := d.Apps.App(r.Context(), u, a.Name, postgres.RoleOwner)
+	if err == nil {
 		err = d.Apps.DestroyApp(r.Context(), u, a)
 	}
 	if err != nil {
@@ -268,10 +278,8 @@ func (d *Dashboard) destroy(w http.ResponseWriter, r *http.Request) {
 // on success with a redirect (so a reload does not repeat it), on bad
 // input with the store's message next to the form.
 func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, at string, do func(platform.User, platform.App) (string, error)) {
-	u := r.Context().Value(userKey{}).(platform.User)
-	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
-	if err != nil {
-		d.fail(w, r, err)
+	u, a, ok := d.appOf(w, r)
+	if !ok {
 		return
 	}
 	msg, err := do(u, a)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/pier-paas/pier/server/platform"
-	"github.com/pier-paas/pier/server/postgres"
 )
 
 // BuildStore is what the activity list and a build's page read.
@@ -60,18 +59,25 @@ type buildPageData struct {
 	Output string
 }
 
-// buildPage shows a build: its status and output, followed live while it
-// runs.
-func (d *Dashboard) buildPage(w http.ResponseWriter, r *http.Request) {
-	u := r.Context().Value(userKey{}).(platform.User)
-	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
-	if err != nil {
-		d.fail(w, r, err)
-		return
+// buildOf finds the build the path names, of the app it names.
+func (d *Dashboard) buildOf(w http.ResponseWriter, r *http.Request) (platform.App, platform.Build, bool) {
+	_, a, ok := d.appOf(w, r)
+	if !ok {
+		return a, platform.Build{}, false
 	}
 	b, err := d.Builds.Build(r.Context(), a, r.PathValue("build"))
 	if err != nil {
 		d.fail(w, r, err)
+		return a, b, false
+	}
+	return a, b, true
+}
+
+// buildPage shows a build: its status and output, followed live while it
+// runs.
+func (d *Dashboard) buildPage(w http.ResponseWriter, r *http.Request) {
+	a, b, ok := d.buildOf(w, r)
+	if !ok {
 		return
 	}
 	data := buildPageData{App: appSummary{Name: a.Name}, Build: newBuildRow(a.Name, b)}
@@ -94,15 +100,8 @@ func (d *Dashboard) buildPage(w http.ResponseWriter, r *http.Request) {
 // start, until the build settles ("end" names its status), the page
 // closes or the server shuts down.
 func (d *Dashboard) buildOutput(w http.ResponseWriter, r *http.Request) {
-	u := r.Context().Value(userKey{}).(platform.User)
-	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	b, err := d.Builds.Build(r.Context(), a, r.PathValue("build"))
-	if err != nil {
-		d.fail(w, r, err)
+	_, b, ok := d.buildOf(w, r)
+	if !ok {
 		return
 	}
 	rc := http.NewResponseController(w)

@@ -6,8 +6,6 @@ import (
 	"net/url"
 
 	"github.com/pier-paas/pier/server/logs"
-	"github.com/pier-paas/pier/server/platform"
-	"github.com/pier-paas/pier/server/postgres"
 )
 
 // LogStream streams an app's log to a client the dashboard has already
@@ -37,10 +35,8 @@ type logFilter struct {
 // logsPage shows an app's log live, filtered by process: the recent
 // lines, then new ones as they come (`heroku logs --tail --dyno`).
 func (d *Dashboard) logsPage(w http.ResponseWriter, r *http.Request) {
-	u := r.Context().Value(userKey{}).(platform.User)
-	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
-	if err != nil {
-		d.fail(w, r, err)
+	_, a, ok := d.appOf(w, r)
+	if !ok {
 		return
 	}
 	formation, err := d.Apps.Formation(r.Context(), a)
@@ -66,10 +62,8 @@ func (d *Dashboard) logsPage(w http.ResponseWriter, r *http.Request) {
 // logStream follows the app's log as server-sent events, until the page
 // closes or the server shuts down.
 func (d *Dashboard) logStream(w http.ResponseWriter, r *http.Request) {
-	u := r.Context().Value(userKey{}).(platform.User)
-	a, err := d.Apps.App(r.Context(), u, r.PathValue("app"), postgres.RoleCollaborator)
-	if err != nil {
-		d.fail(w, r, err)
+	_, a, ok := d.appOf(w, r)
+	if !ok {
 		return
 	}
 	if d.Logs == nil {
