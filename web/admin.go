@@ -26,6 +26,7 @@ type AdminStore interface {
 // HostUse says what runs on a host: the scheduler's last observation.
 type HostUse interface {
 	HostUse(hostID uuid.UUID) (dynos, memoryMB int)
+	OnHost(hostID uuid.UUID) []platform.Dyno
 }
 
 // auditPage is how many audit entries a page shows.
@@ -55,6 +56,8 @@ type hostRow struct {
 	// are limited to.
 	UsedPercent int
 	Labels      string
+	// Containers are its dynos, as "app web.1 (up)".
+	Containers []string
 }
 
 type hostsData struct {
@@ -86,6 +89,9 @@ func (d *Dashboard) showHosts(w http.ResponseWriter, r *http.Request, status int
 		}
 		if d.HostUse != nil {
 			row.Dynos, row.UsedMB = d.HostUse.HostUse(h.ID)
+			for _, dy := range d.HostUse.OnHost(h.ID) {
+				row.Containers = append(row.Containers, dy.App.Name+" "+dy.Name+" ("+dy.State+")")
+			}
 		}
 		if h.MemoryMB > 0 {
 			row.UsedPercent = min(100, row.UsedMB*100/h.MemoryMB)

@@ -75,4 +75,23 @@ func TestLiveLogsInChromium(t *testing.T) {
 		t.Errorf("the memory chart: %q, points %q", mem, text)
 	}
 	screenshot(t, ctx, "18-metrics")
+
+	// The host pool lists the dynos on the local engine.
+	run(t, ctx, "the hosts", chromedp.Navigate(base+"/dashboard/admin/hosts"), chromedp.WaitVisible(`table.hosts`, chromedp.ByQuery),
+		chromedp.Click(`table.hosts summary`, chromedp.ByQuery), chromedp.WaitVisible(`ul.containers`, chromedp.ByQuery),
+		chromedp.Text(`table.hosts tbody`, &text, chromedp.ByQuery))
+	for _, want := range []string{"log-app web.1 (up)", "log-app worker.1 (up)", "2 dynos", "1024 MB reserved"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the host's row lacks %q: %q", want, text)
+		}
+	}
+	screenshot(t, ctx, "19-hosts-dynos")
+	// A redraw (another dyno) keeps the list open.
+	api.do("PATCH", "/apps/log-app/formation/worker", map[string]any{"quantity": 2})
+	var open bool
+	run(t, ctx, "the new dyno in the list", chromedp.WaitReady(`//ul[contains(@class, "containers")]/li[contains(., "log-app worker.2")]`, chromedp.BySearch),
+		chromedp.Evaluate(`document.querySelector("table.hosts details").open`, &open))
+	if !open {
+		t.Error("the page's redraw closed the list of containers")
+	}
 }

@@ -90,6 +90,7 @@ func (s *Snapshot) Dynos(appID uuid.UUID) []platform.Dyno {
 			d.ID = "" // no container yet
 		}
 		if w != nil {
+			d.App = w.App
 			d.Command = w.Commands[in.Type]
 			d.Size = platform.DefaultSize
 			for _, f := range w.Formation {
@@ -102,6 +103,22 @@ func (s *Snapshot) Dynos(appID uuid.UUID) []platform.Dyno {
 			}
 		}
 		out = append(out, d)
+	}
+	return out
+}
+
+// OnHost lists the dynos the last snapshot saw on a host, by app name,
+// then type and number.
+func (l *Loop) OnHost(hostID uuid.UUID) []platform.Dyno {
+	s := l.Snapshot()
+	name := s.hosts[hostID.String()].Name
+	var out []platform.Dyno
+	for _, w := range s.Workloads {
+		for _, d := range s.Dynos(w.App.ID) {
+			if d.Host == name {
+				out = append(out, d)
+			}
+		}
 	}
 	return out
 }

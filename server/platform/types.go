@@ -216,6 +216,7 @@ type Workload struct {
 // Dyno is one running (or crashed) container of an app.
 type Dyno struct {
 	ID        string // container id
+	App       Ref
 	Name      string // web.1
 	Type      string
 	State     string // starting, up, crashed, down; pending when no host can take it

@@ -42,9 +42,11 @@
       });
   }
   // typedValues is what the user typed or ticked in the page's fields and
-  // has not sent yet, by id, so that a redraw keeps it.
+  // has not sent yet, and the details they opened, by id, so that a redraw
+  // keeps it.
   function typedValues(root) {
     var out = {};
+    root.querySelectorAll("details[id][open]").forEach(function (el) { out[el.id] = ["open", true]; });
     root.querySelectorAll("input[id], textarea[id]").forEach(function (el) {
       if (el.type === "hidden") return;
       if (el.type === "checkbox" || el.type === "radio") {
