@@ -15,7 +15,8 @@ import (
 func TestLiveLogsInChromium(t *testing.T) {
 	dockertest.Engine(t)
 	img := dockertest.Build(t, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY Procfile /app/Procfile\nWORKDIR /app\n",
-		map[string]string{"Procfile": "web: /bin/busybox httpd -f -p $PORT\nworker: while true; do echo tick from $DYNO; sleep 1; done\n"})
+		map[string]string{"Procfile": "web: /bin/busybox httpd -f -p $PORT\nworker: while true; do echo tick from $DYNO; sleep 1; done\n" +
+			"crasher: echo about to fail; exit 3\n"})
 	base := startServer(t)
 	ctx := browser(t)
 	api := &apiClient{t: t, base: base}
@@ -94,4 +95,11 @@ func TestLiveLogsInChromium(t *testing.T) {
 	if !open {
 		t.Error("the page's redraw closed the list of containers")
 	}
+	// A dyno that crashes stands out on the open overview.
+	run(t, ctx, "the apps", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`tr[data-app="log-app"]`, chromedp.ByQuery))
+	api.do("PATCH", "/apps/log-app/formation/crasher", map[string]any{"quantity": 1})
+	// One query finds and checks the row: the page may redraw between two.
+	run(t, ctx, "the crash appears", chromedp.WaitReady(
+		`//tr[@data-app="log-app"][contains(@class, "crashed")]//span[contains(@class, "danger")][normalize-space(.)="1 crashed"]`, chromedp.BySearch))
+	screenshot(t, ctx, "19b-apps-crashed")
 }
