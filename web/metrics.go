@@ -59,6 +59,7 @@ func typeCharts(now time.Time, ms []platform.ProcessMetrics) processCharts {
 	typ := ms[0].Type
 	var cpu, mem []point
 	cpuTop, memTop := 100.0, 0.0 // CPU's scale is at least one core; memory's the quota
+	largest := 0.0               // the largest dyno's memory, which the mean hides
 	for _, m := range ms {
 		if m.CPUPercent != nil {
 			cpu = append(cpu, point{m.At, *m.CPUPercent})
@@ -66,6 +67,7 @@ func typeCharts(now time.Time, ms []platform.ProcessMetrics) processCharts {
 		}
 		mem = append(mem, point{m.At, m.MemoryMB})
 		memTop = max(memTop, float64(m.MemoryQuotaMB), m.MemoryMB)
+		largest = max(largest, m.MemoryMaxMB)
 	}
 	pc := processCharts{Type: typ}
 	pc.CPU = draw(now, cpu, cpuTop, func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" })
@@ -74,6 +76,9 @@ func typeCharts(now time.Time, ms []platform.ProcessMetrics) processCharts {
 	pc.Mem = draw(now, mem, memTop, func(v float64) string { return strconv.Itoa(int(v+0.5)) + " MB" })
 	if last.MemoryQuotaMB > 0 {
 		pc.Mem.Now += " of " + strconv.Itoa(last.MemoryQuotaMB) + " MB"
+	}
+	if last.Dynos > 1 && largest > 0 {
+		pc.Mem.Peak = strconv.Itoa(int(largest+0.5)) + " MB (largest dyno)"
 	}
 	pc.Mem.Label = fmt.Sprintf("%s memory over the last hour, per dyno: now %s, peak %s", typ, pc.Mem.Now, pc.Mem.Peak)
 	return pc
