@@ -19,9 +19,8 @@ const logBacklog = 200
 
 type logsPageData struct {
 	App appSummary
-	// Filter is the process shown ("" for all): a process type, or one of
-	// the platform's parts (router, api).
-	Filter  string
+	// Filters are the processes to show: all, each process type, or one
+	// of the platform's parts (router, api).
 	Filters []logFilter
 	// Stream is the URL the page follows the log at.
 	Stream string
@@ -45,7 +44,7 @@ func (d *Dashboard) logsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	filter := r.URL.Query().Get("process")
-	data := logsPageData{App: d.summarize(a, formation), Filter: filter,
+	data := logsPageData{App: appSummary{Name: a.Name},
 		Stream: Prefix + "/apps/" + url.PathEscape(a.Name) + "/logs/stream?process=" + url.QueryEscape(filter)}
 	add := func(value, label string) {
 		data.Filters = append(data.Filters, logFilter{Value: value, Label: label, Selected: value == filter})

@@ -111,11 +111,14 @@ func (s *Snapshot) Dynos(appID uuid.UUID) []platform.Dyno {
 // then type and number.
 func (l *Loop) OnHost(hostID uuid.UUID) []platform.Dyno {
 	s := l.Snapshot()
-	name := s.hosts[hostID.String()].Name
+	h, ok := s.hosts[hostID.String()]
+	if !ok {
+		return nil
+	}
 	var out []platform.Dyno
 	for _, w := range s.Workloads {
 		for _, d := range s.Dynos(w.App.ID) {
-			if d.Host == name {
+			if d.Host == h.Name {
 				out = append(out, d)
 			}
 		}
