@@ -17,14 +17,11 @@ type BuildStore interface {
 	Builds(ctx context.Context, a platform.App, p platform.Page) ([]platform.Build, bool, error)
 	Build(ctx context.Context, a platform.App, ident string) (platform.Build, error)
 	BuildOutput(ctx context.Context, buildID uuid.UUID, from int) (chunks [][]byte, status string, err error)
+	FollowBuildOutput(ctx context.Context, buildID uuid.UUID, send func(chunks [][]byte, status string) error) error
 }
 
 // recentBuilds is how many builds the activity list shows.
 const recentBuilds = 10
-
-// followBuildEvery is how often a running build's page looks for more
-// output (the builder appends it to Postgres as it comes).
-const followBuildEvery = 100 * time.Millisecond
 
 type buildRow struct {
 	ID, Short    string
@@ -111,33 +108,17 @@ func (d *Dashboard) buildOutput(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	// Output is sent whole from the start: a reconnecting page starts over.
 	fmt.Fprint(w, "retry: 2000\n\n")
-	tick := time.NewTicker(followBuildEvery)
-	defer tick.Stop()
-	for seq := 0; ; {
-		chunks, status, err := d.Builds.BuildOutput(r.Context(), b.ID, seq)
-		if err != nil {
-			return
-		}
+	ctx, stop := d.untilShutdown(r.Context())
+	defer stop()
+	_ = d.Builds.FollowBuildOutput(ctx, b.ID, func(chunks [][]byte, status string) error {
 		for _, c := range chunks {
 			writeEventData(w, string(c))
 		}
-		seq += len(chunks)
 		if status != platform.BuildPending {
 			fmt.Fprintf(w, "event: end\ndata: %s\n\n", status)
-			_ = rc.Flush()
-			return
 		}
-		if rc.Flush() != nil {
-			return
-		}
-		select {
-		case <-r.Context().Done():
-			return
-		case <-d.Done:
-			return
-		case <-tick.C:
-		}
-	}
+		return rc.Flush()
+	})
 }
 
 // writeEventData writes text as one event: a data field per line, which

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 
@@ -69,15 +68,8 @@ func (d *Dashboard) logStream(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, http.StatusServiceUnavailable, "error", page{Title: "Logs unavailable", Error: "This server keeps no logs."})
 		return
 	}
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	go func() {
-		select {
-		case <-d.Done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	ctx, stop := d.untilShutdown(r.Context())
+	defer stop()
 	r.Header.Set("Accept", "text/event-stream")
 	d.Logs.Stream(w, r.WithContext(ctx), logs.Request{App: a.ID.String(), Filter: logs.Filter{Dyno: r.URL.Query().Get("process")},
 		Lines: logBacklog, Tail: true})

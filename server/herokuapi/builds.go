@@ -225,10 +225,6 @@ func (a *API) buildOutputMAC(id uuid.UUID) string {
 	return hex.EncodeToString(a.Sealer.MAC("build output", id[:])[:20])
 }
 
-// followEvery is how often a stream of a running build's output looks for
-// more.
-const followEvery = 100 * time.Millisecond
-
 // serveBuildOutput streams a build's output as text: all of it so far,
 // then what follows until the build settles.
 func (a *API) serveBuildOutput(w http.ResponseWriter, r *http.Request) {
@@ -243,17 +239,9 @@ func (a *API) serveBuildOutput(w http.ResponseWriter, r *http.Request) {
 		writeErrorJSON(w, http.StatusMethodNotAllowed, "method_not_allowed", "GET a build's output_stream_url to read its output.")
 		return
 	}
-	ctx := r.Context()
 	rc := http.NewResponseController(w)
 	started := false
-	for seq := 0; ; {
-		chunks, status, err := a.Store.BuildOutput(ctx, id, seq)
-		if err != nil {
-			if !started {
-				a.readFailed(w, err, "The build's output could not be read.")
-			}
-			return
-		}
+	err = a.Store.FollowBuildOutput(r.Context(), id, func(chunks [][]byte, _ string) error {
 		if !started {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-cache")
@@ -263,18 +251,13 @@ func (a *API) serveBuildOutput(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, c := range chunks {
 			if _, err := w.Write(c); err != nil {
-				return
+				return err
 			}
 		}
-		seq += len(chunks)
-		if status != platform.BuildPending {
-			return
-		}
 		_ = rc.Flush()
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(followEvery):
-		}
+		return nil
+	})
+	if err != nil && !started {
+		a.readFailed(w, err, "The build's output could not be read.")
 	}
 }

@@ -274,6 +274,38 @@ func (s *Store) BuildOutput(ctx context.Context, buildID uuid.UUID, from int) (c
 	return chunks, status, nil
 }
 
+// followBuildEvery is how often a follower of a running build's output
+// looks for more (the builder appends it as it comes).
+const followBuildEvery = 100 * time.Millisecond
+
+// FollowBuildOutput reads a build's output from the start and passes each
+// batch (empty while nothing new came) to send with the build's status,
+// looking again every 100 ms while the build is pending, until it
+// settles, send fails or ctx ends. It returns the error that stopped it:
+// nil once send has had the settled build's last batch.
+func (s *Store) FollowBuildOutput(ctx context.Context, buildID uuid.UUID, send func(chunks [][]byte, status string) error) error {
+	tick := time.NewTicker(followBuildEvery)
+	defer tick.Stop()
+	for seq := 0; ; {
+		chunks, status, err := s.BuildOutput(ctx, buildID, seq)
+		if err != nil {
+			return err
+		}
+		if err := send(chunks, status); err != nil {
+			return err
+		}
+		seq += len(chunks)
+		if status != platform.BuildPending {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
 var buildSortColumns = map[string]string{"id": "b.id", "started_at": "b.created_at", "created_at": "b.created_at"}
 
 // Builds lists an app's builds one page at a time.

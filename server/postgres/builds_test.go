@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +94,15 @@ func TestBuildSlots(t *testing.T) {
 	chunks, status, err := s.BuildOutput(ctx, second.Build.ID, 1)
 	if err != nil || status != platform.BuildSucceeded || len(chunks) != 2 || string(chunks[1]) != "three\n" {
 		t.Fatalf("output from 1: %q, %s, %v", chunks, status, err)
+	}
+	// Following a settled build's output sends it all once, with how it
+	// ended.
+	var sends []string
+	err = s.FollowBuildOutput(ctx, second.Build.ID, func(chunks [][]byte, status string) error {
+		sends = append(sends, fmt.Sprintf("%d chunks, %s", len(chunks), status))
+		return nil
+	})
+	if err != nil || len(sends) != 1 || sends[0] != "3 chunks, succeeded" {
+		t.Fatalf("follow a settled build: %q, %v", sends, err)
 	}
 }
