@@ -30,8 +30,7 @@ func TestBuildOutputInChromium(t *testing.T) {
 
 	srv := startServer(t)
 	ctx := browser(t)
-	api := &apiClient{t: t, base: srv}
-	api.token = api.do("POST", "/oauth/authorizations", map[string]any{"description": "the other client"})["access_token"].(map[string]any)["token"].(string)
+	api := newAPIClient(t, srv, "the other client")
 	signIn(t, ctx, srv)
 	api.do("POST", "/apps", map[string]any{"name": app})
 	blob := api.do("POST", "/sources", nil)["source_blob"].(map[string]any)

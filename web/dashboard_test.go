@@ -62,6 +62,14 @@ type apiClient struct {
 	token string
 }
 
+// newAPIClient signs in to the API as the admin and keeps the token, as a
+// CLI would after `pier login`.
+func newAPIClient(t testing.TB, base, description string) *apiClient {
+	c := &apiClient{t: t, base: base}
+	c.token = c.do("POST", "/oauth/authorizations", map[string]any{"description": description})["access_token"].(map[string]any)["token"].(string)
+	return c
+}
+
 func (c *apiClient) do(method, path string, body any) map[string]any {
 	c.t.Helper()
 	var r io.Reader
@@ -179,8 +187,7 @@ func run(t testing.TB, ctx context.Context, what string, actions ...chromedp.Act
 func TestDashboardInChromium(t *testing.T) {
 	base := startServer(t)
 	ctx := browser(t)
-	api := &apiClient{t: t, base: base}
-	api.token = api.do("POST", "/oauth/authorizations", map[string]any{"description": "the other client"})["access_token"].(map[string]any)["token"].(string)
+	api := newAPIClient(t, base, "the other client")
 
 	var text string
 	run(t, ctx, "open /", chromedp.Navigate(base+"/"), chromedp.WaitVisible(`#email`, chromedp.ByQuery))
@@ -391,8 +398,7 @@ func TestDashboardInChromium(t *testing.T) {
 func BenchmarkLiveUpdate(b *testing.B) {
 	base := startServer(b)
 	ctx := browser(b)
-	api := &apiClient{t: b, base: base}
-	api.token = api.do("POST", "/oauth/authorizations", map[string]any{"description": "bench"})["access_token"].(map[string]any)["token"].(string)
+	api := newAPIClient(b, base, "bench")
 	api.do("POST", "/apps", map[string]any{"name": "bench-app"})
 	run(b, ctx, "sign in", chromedp.Navigate(base+"/dashboard/apps"), chromedp.WaitVisible(`#email`, chromedp.ByQuery),
 		chromedp.SendKeys(`#email`, adminEmail, chromedp.ByQuery), chromedp.SendKeys(`#password`, adminPassword, chromedp.ByQuery),

@@ -19,8 +19,7 @@ func TestLiveLogsInChromium(t *testing.T) {
 			"crasher: echo about to fail; exit 3\n"})
 	base := startServer(t)
 	ctx := browser(t)
-	api := &apiClient{t: t, base: base}
-	api.token = api.do("POST", "/oauth/authorizations", map[string]any{"description": "the other client"})["access_token"].(map[string]any)["token"].(string)
+	api := newAPIClient(t, base, "the other client")
 	signIn(t, ctx, base)
 
 	api.do("POST", "/apps", map[string]any{"name": "log-app"})
